@@ -1,0 +1,54 @@
+# Two commands matter: `make run` (the product) and `make test` (the tests).
+SHELL := /bin/bash
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.10 from pyenv where it is installed, else a python3.10 on PATH.
+BASE_PYTHON := $(shell if command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python >/dev/null 2>&1; then PYENV_VERSION=$(PYTHON_VERSION) pyenv which python; else command -v python3.10; fi)
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
+
+.PHONY: run test test-fast train validate shell lock clean help
+
+help:
+	@echo "make run       start everything (Redis, action server, Rasa, console)"
+	@echo "make test      run the whole test suite"
+	@echo "make train     train the model if data or config changed (FORCE=1 to retrain)"
+	@echo "make validate  check the training data"
+	@echo "make shell     chat in the terminal"
+
+$(PY):
+	@test -n "$(BASE_PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed: install it with pyenv (pyenv install $(PYTHON_VERSION)) or your package manager"; exit 1; }
+	$(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+
+$(VENV)/.runtime: $(PY) requirements/runtime.txt requirements/constraints.txt
+	$(PIP_INSTALL) -r requirements/runtime.txt
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements/test.txt
+	$(PIP_INSTALL) -r requirements/test.txt
+	@touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m bot.stack
+
+test: $(VENV)/.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+train: $(VENV)/.runtime
+	$(PY) -m bot.training $(if $(FORCE),--force,)
+
+validate: $(VENV)/.runtime
+	$(PY) -m bot.training --derive-only >/dev/null
+	RASA_TELEMETRY_ENABLED=false $(PY) -m rasa data validate --domain domain.yml --data data var/build/data --config config.yml
+
+shell: $(VENV)/.runtime
+	$(PY) -m bot.chat
+
+lock: $(VENV)/.test
+	@{ echo "# Full lock: every package of runtime.txt + test.txt at the version tested here."; \
+	   echo "# Regenerate with \`make lock\` after changing runtime.txt or test.txt."; \
+	   $(PY) -m pip freeze --exclude-editable; } > requirements/constraints.txt
+
+clean:
+	rm -rf var/build var/models .rasa

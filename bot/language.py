@@ -1,0 +1,25 @@
+"""Which language a user wrote in: Chinese first, English too."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+SUPPORTED_LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def detect_language(text: str) -> Optional[str]:
+    """Return "zh" or "en" for ``text``, or None when it has no words (digits, emoji, punctuation).
+
+    Mixed messages count as Chinese unless English words clearly dominate: "我的order到哪了"
+    is a Chinese sentence with an English word, "where is my order 谢谢" an English one.
+    """
+    cjk_chars = len(_CJK.findall(text))
+    latin_words = len(_LATIN_WORD.findall(text))
+    if cjk_chars == 0 and latin_words == 0:
+        return None
+    # One Chinese word is about two characters; compare words with words.
+    return "zh" if cjk_chars / 2 >= latin_words else "en"

@@ -1,0 +1,25 @@
+import pytest
+
+from bot.language import detect_language
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("你好", "zh"),
+        ("密码怎么改?", "zh"),
+        ("我的order到哪了", "zh"),
+        ("APP闪退了怎么办", "zh"),
+        ("hello", "en"),
+        ("How do I change my password?", "en"),
+        ("where is my order 谢谢", "en"),
+        ("REFUND NOW!!!", "en"),
+    ],
+)
+def test_detects_the_language_the_user_wrote_in(text, language):
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize("text", ["", "123456", "!!!", "👍", "   ", "/greet"[:1]])
+def test_no_words_means_no_decision(text):
+    assert detect_language(text) is None

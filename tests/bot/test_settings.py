@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from bot.settings import RedisAddress, Secret, Settings, SettingsError
+
+
+def test_defaults_match_the_readme():
+    settings = Settings.from_env({})
+    assert (settings.rasa_port, settings.actions_port, settings.console_port) == (5005, 5055, 8000)
+    assert settings.redis_url is None
+
+
+def test_ports_and_redis_url_come_from_the_environment():
+    settings = Settings.from_env({"RASA_PORT": "6005", "REDIS_URL": "redis://:pw@db.local:7000/3"})
+    assert settings.rasa_port == 6005
+    assert settings.redis_url == "redis://:pw@db.local:7000/3"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"RASA_PORT": "abc"}, "RASA_PORT must be a whole number"),
+        ({"CONSOLE_PORT": "70000"}, "CONSOLE_PORT must be a port number"),
+        ({"REDIS_URL": "http://x"}, "REDIS_URL must look like"),
+        ({"REDIS_URL": "redis://h:1/notanumber"}, "bad port or db"),
+    ],
+)
+def test_bad_values_are_clear_errors(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_secrets_never_show_in_repr():
+    settings = Settings.from_env({"TELEGRAM_TOKEN": "123:very-secret", "REDIS_URL": "redis://:hunter2@h:1/0"})
+    text = repr(settings) + str(settings.telegram_token)
+    assert "very-secret" not in text
+    assert settings.telegram_token.reveal() == "123:very-secret"
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+
+
+def test_redis_address_splits_the_url_for_rasa_stores():
+    address = RedisAddress.from_url("redis://:pw@10.0.0.5:6380/2")
+    assert (address.host, address.port, address.db, address.password.reveal()) == ("10.0.0.5", 6380, 2, "pw")
+
+
+def test_generated_tokens_are_stable_and_private(tmp_path: Path):
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path)})
+    first = settings.resolved_rasa_api_token().reveal()
+    assert len(first) >= 32
+    assert settings.resolved_rasa_api_token().reveal() == first
+    assert (tmp_path / "rasa_api_token").stat().st_mode & 0o077 == 0
+    assert Settings.from_env({"VAR_DIR": str(tmp_path), "RASA_API_TOKEN": "t"}).resolved_rasa_api_token().reveal() == "t"

