@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 SUPPORTED_LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -23,3 +23,10 @@ def detect_language(text: str) -> Optional[str]:
         return None
     # One Chinese word is about two characters; compare words with words.
     return "zh" if cjk_chars / 2 >= latin_words else "en"
+
+
+def localized(texts: Mapping[str, Any], language: Optional[str]) -> Any:
+    """Pick the ``language`` variant of a ``{zh: …, en: …}`` mapping, else the default language."""
+    if language in texts:
+        return texts[language]
+    return texts.get(DEFAULT_LANGUAGE)

@@ -78,8 +78,9 @@ def test_the_conversation_survives_a_restart(settings, trained_model):
     try:
         events = tracker(settings, "returning-user")["events"]
         assert "退款多久到账" in [e.get("text") for e in events if e["event"] == "user"]
-        # The bot still knows it just asked whether the problem is solved.
-        assert say(settings, "returning-user", "解决了")[0].startswith("很高兴能帮到您")
+        # The bot still knows it just asked whether the problem is solved: it asks for a rating.
+        assert say(settings, "returning-user", "解决了")[0].startswith("请您为本次服务打个分")
+        assert say(settings, "returning-user", "5")[0].startswith("感谢您的评价")
     finally:
         second.stop()
 

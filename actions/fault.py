@@ -1,0 +1,95 @@
+"""Faults: apologise, explain a known incident or give the workaround, open a ticket for engineers.
+
+Also the urgent cases that share that shape: a stolen account and a payment taken without an order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import collaborators
+from bot.incidents import IncidentBoard
+from bot.tickets import TicketStore
+
+FAULT_FOLLOW_UP = dt.timedelta(hours=24)
+URGENT_FOLLOW_UP = dt.timedelta(hours=2)
+
+
+def _open_ticket(tickets: TicketStore, tracker: Tracker, category: str, department: str, due_in: dt.timedelta, tags: tuple) -> str:
+    ticket = tickets.create(
+        conversation_id=tracker.sender_id,
+        category=category,
+        priority=tracker.get_slot("priority") or "normal",
+        summary=tracker.latest_message.get("text") or "",
+        due_in=due_in,
+        department=department,
+        tags=tags,
+    )
+    return ticket.ticket_id
+
+
+class ActionHandleFault(Action):
+    """A technical fault: known incident (impact, recovery, workaround) or general steps, then a ticket."""
+
+    def __init__(self, incidents: Optional[IncidentBoard] = None, tickets: Optional[TicketStore] = None) -> None:
+        self._incidents = incidents
+        self._tickets = tickets
+
+    def name(self) -> Text:
+        return "action_handle_fault"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        board = self._incidents or collaborators.incidents()
+        language = tracker.get_slot("language")
+        dispatcher.utter_message(response="utter_fault_apology")
+        incident = board.match(tracker.latest_message.get("text") or "")
+        if incident:
+            dispatcher.utter_message(
+                response="utter_fault_known_incident",
+                impact=incident.text("impact", language),
+                recovery=incident.text("recovery", language),
+                workaround=incident.text("workaround", language),
+            )
+        else:
+            dispatcher.utter_message(response="utter_fault_general_workaround")
+        tags = ("故障", incident.incident_id) if incident else ("故障",)
+        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "fault", "technical", FAULT_FOLLOW_UP, tags)
+        dispatcher.utter_message(response="utter_fault_ticket", ticket_id=ticket_id)
+        return [SlotSet("ticket_id", ticket_id)]
+
+
+class ActionHandleAccountSecurity(Action):
+    """A stolen or hacked account: the protective steps at once, and an urgent ticket."""
+
+    def __init__(self, tickets: Optional[TicketStore] = None) -> None:
+        self._tickets = tickets
+
+    def name(self) -> Text:
+        return "action_handle_account_security"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_account_security")
+        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "fault", "security", URGENT_FOLLOW_UP, ("账户安全",))
+        dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
+        return [SlotSet("ticket_id", ticket_id)]
+
+
+class ActionHandlePaymentProblem(Action):
+    """Charged without an order, or twice: explain what usually happens, and an urgent ticket."""
+
+    def __init__(self, tickets: Optional[TicketStore] = None) -> None:
+        self._tickets = tickets
+
+    def name(self) -> Text:
+        return "action_handle_payment_problem"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_payment_problem")
+        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "complaint", "payments", URGENT_FOLLOW_UP, ("支付异常",))
+        dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
+        return [SlotSet("ticket_id", ticket_id)]

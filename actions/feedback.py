@@ -1,0 +1,49 @@
+"""Close the loop: a 1–5 satisfaction rating, stored with the conversation."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import collaborators
+from bot.feedback import FeedbackStore, parse_rating
+
+
+class ValidateRatingForm(FormValidationAction):
+    """Reads "5", "4分", "五星", "非常满意", "excellent"… as a rating."""
+
+    def name(self) -> Text:
+        return "validate_rating_form"
+
+    async def validate_rating(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A rating from 1 to 5, or ask again."""
+        rating = parse_rating(str(value or ""))
+        if rating is None:
+            dispatcher.utter_message(response="utter_rating_invalid")
+        return {"rating": rating}
+
+
+class ActionSaveRating(Action):
+    """Store the rating in Redis with the conversation (and its latest ticket, if any)."""
+
+    def __init__(self, feedback: Optional[FeedbackStore] = None) -> None:
+        self._feedback = feedback
+
+    def name(self) -> Text:
+        return "action_save_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        rating = tracker.get_slot("rating")
+        if rating is not None:
+            (self._feedback or collaborators.feedback()).record(
+                tracker.sender_id,
+                int(rating),
+                channel=(tracker.get_latest_input_channel() or ""),
+                ticket_id=tracker.get_slot("ticket_id") or "",
+            )
+        dispatcher.utter_message(response="utter_thanks_for_rating")
+        return []

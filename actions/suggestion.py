@@ -1,0 +1,49 @@
+"""Suggestions: thank, record with the tag 用户需求 and the department it goes to, promise tracking."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import collaborators
+from bot.suggestions import SuggestionRouter
+from bot.tickets import TicketStore
+
+SUGGESTION_REVIEW = dt.timedelta(days=7)
+
+
+class ActionRecordSuggestion(Action):
+    """Record the suggestion as a ticket for the department it concerns."""
+
+    def __init__(self, router: Optional[SuggestionRouter] = None, tickets: Optional[TicketStore] = None) -> None:
+        self._router = router
+        self._tickets = tickets
+
+    def name(self) -> Text:
+        return "action_record_suggestion"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        router = self._router or collaborators.suggestion_router()
+        tickets = self._tickets or collaborators.tickets()
+        text = tracker.latest_message.get("text") or ""
+        department = router.route(text)
+        ticket = tickets.create(
+            conversation_id=tracker.sender_id,
+            category="suggestion",
+            priority=tracker.get_slot("priority") or "low",
+            summary=text,
+            due_in=SUGGESTION_REVIEW,
+            department=department.department_id,
+            tags=(router.tag,),
+        )
+        dispatcher.utter_message(
+            response="utter_suggestion_recorded",
+            tag=router.tag,
+            department=department.name(tracker.get_slot("language")),
+            ticket_id=ticket.ticket_id,
+        )
+        return [SlotSet("ticket_id", ticket.ticket_id)]

@@ -1,0 +1,85 @@
+"""Checks on what the bot says: language discipline, emoji, both languages. Used by tests and `make validate`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Mapping, Tuple
+
+import yaml
+
+from bot.config_files import SERVICE_DIR, load_mapping
+from bot.knowledge import KnowledgeBase
+from bot.settings import PROJECT_ROOT
+
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One content problem, with where it is."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def count_emoji(text: str) -> int:
+    """How many emoji ``text`` contains."""
+    return len(_EMOJI.findall(text or ""))
+
+
+def _language_rules(path: Path = SERVICE_DIR / "language_rules.yml") -> Tuple[List[Mapping[str, str]], int]:
+    raw = load_mapping(path)
+    return list(raw.get("forbidden_phrases") or []), int(raw.get("max_emoji_per_message", 2))
+
+
+def check_text(text: str, where: str) -> List[Problem]:
+    """Forbidden phrases and too many emoji in one message."""
+    phrases, max_emoji = _language_rules()
+    problems = []
+    lowered = (text or "").lower()
+    for rule in phrases:
+        if rule["phrase"].lower() in lowered:
+            problems.append(Problem(where, f"says “{rule['phrase']}”; say “{rule['instead']}” instead"))
+    if count_emoji(text) > max_emoji:
+        problems.append(Problem(where, f"has {count_emoji(text)} emoji; at most {max_emoji}"))
+    return problems
+
+
+def _response_texts(domain: Mapping) -> Iterator[Tuple[str, List[Mapping]]]:
+    for name, variations in (domain.get("responses") or {}).items():
+        yield name, variations or []
+
+
+def check_domain(path: Path = PROJECT_ROOT / "domain.yml") -> List[Problem]:
+    """Every response has a zh default and an en variation, and each text passes check_text."""
+    domain = yaml.safe_load(path.read_text(encoding="utf-8"))
+    problems: List[Problem] = []
+    for name, variations in _response_texts(domain):
+        languages = set()
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            language = next((c.get("value") for c in conditions if c.get("name") == "language"), "zh")
+            languages.add(language)
+            problems += check_text(variation.get("text", ""), f"{path.name}: {name} ({language})")
+            for button in variation.get("buttons") or []:
+                problems += check_text(button.get("title", ""), f"{path.name}: {name} button ({language})")
+        for missing in sorted({"zh", "en"} - languages):
+            problems.append(Problem(f"{path.name}: {name}", f"has no {missing} variation"))
+    return problems
+
+
+def check_knowledge_base(directory: Path = PROJECT_ROOT / "data" / "faq") -> List[Problem]:
+    """Each FAQ answer passes check_text, in both languages."""
+    problems: List[Problem] = []
+    for faq in KnowledgeBase.load(directory):
+        for language, answer in faq.answers.items():
+            text = "\n".join([answer.conclusion, answer.reasoning, *answer.steps])
+            where = f"{Path(faq.source).name}: {faq.faq_id} ({language})"
+            problems += check_text(text, where)
+            if "{" in text or "}" in text:
+                problems.append(Problem(where, "contains { or }, which response templates would read as a placeholder"))
+    return problems

@@ -1,0 +1,166 @@
+"""Each action with real trackers, real playbooks and tickets in a real Redis."""
+import datetime as dt
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.complaint import ActionAskRemedy, ActionConfirmRemedy, ActionStartComplaint, ValidateComplaintForm
+from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
+from actions.feedback import ActionSaveRating, ValidateRatingForm
+from actions.handoff import ActionRequestHuman
+from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm
+from actions.suggestion import ActionRecordSuggestion
+from actions.triage import ValidateSlotMappings
+from bot.complaints import ComplaintPlaybook
+from bot.customers import DemoCustomerDirectory
+from bot.feedback import FeedbackStore
+from bot.incidents import IncidentBoard
+from bot.orders import DemoOrderBackend
+from bot.suggestions import SuggestionRouter
+from bot.tickets import TicketStore
+from bot.triage import TriageRules
+from tests.actions.conftest import make_tracker
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def tickets(redis_client):
+    return TicketStore(redis_client)
+
+
+def responses(dispatcher):
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_triage_slots_follow_the_request_and_the_customer():
+    action = ValidateSlotMappings(TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("建议加个夜间模式", intent="suggestion")
+    assert await action.extract_request_category(dispatcher, tracker, {}) == {"request_category": "suggestion"}
+    assert await action.extract_priority(dispatcher, tracker, {}) == {"priority": "low"}
+    vip = make_tracker("怎么开发票", intent="faq")
+    vip.sender_id = "vip-demo"
+    assert await action.extract_priority(dispatcher, vip, {}) == {"priority": "high"}
+    overdue = make_tracker("DD2026100100789", intent="inform")
+    assert await action.extract_priority(dispatcher, overdue, {}) == {"priority": "high"}
+    assert await action.extract_request_category(dispatcher, make_tracker("你好", intent="greet"), {}) == {}
+
+
+async def test_complaint_starts_with_empathy_then_restates(tickets):
+    dispatcher, slots = await run(ActionStartComplaint(ComplaintPlaybook.load()), make_tracker("快递一周了还没到!!", intent="complaint"))
+    assert responses(dispatcher) == ["utter_complaint_empathy", "utter_complaint_restate"]
+    assert dispatcher.messages[1]["topic"] == "订单迟迟没有送达"
+    assert slots["complaint_type"] == "delivery_delay"
+
+
+async def test_remedies_fit_the_type_and_are_numbered_buttons():
+    tracker = make_tracker("", slots={"complaint_type": "damaged", "language": "en"})
+    dispatcher, slots = await run(ActionAskRemedy(ComplaintPlaybook.load()), tracker)
+    [message] = dispatcher.messages
+    assert slots["offered_remedies"] == ["exchange_gift", "refund", "coupon"]
+    assert [b["payload"] for b in message["buttons"]] == ["1", "2", "3"]
+    assert message["options"].startswith("1. Exchange plus a small gift")
+
+
+async def test_the_complaint_form_validates_order_number_and_remedy():
+    form = ValidateComplaintForm(DemoOrderBackend(), ComplaintPlaybook.load())
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("", slots={"offered_remedies": ["expedite", "coupon", "refund"]})
+    assert await form.validate_order_number("DD2026110500123", dispatcher, tracker, {}) == {"order_number": "DD2026110500123"}
+    assert await form.validate_order_number("none", dispatcher, tracker, {}) == {"order_number": "none"}
+    assert await form.validate_order_number("12345", dispatcher, tracker, {}) == {"order_number": None}
+    assert await form.validate_order_number("DD2026999999999", dispatcher, tracker, {}) == {"order_number": None}
+    assert responses(dispatcher) == ["utter_order_number_invalid", "utter_order_not_found"]
+    assert await form.validate_remedy("2", dispatcher, tracker, {}) == {"remedy": "coupon"}
+    assert await form.validate_remedy("都不要", dispatcher, tracker, {}) == {"remedy": None}
+
+
+async def test_confirming_a_remedy_discloses_risk_commits_a_time_and_opens_a_ticket(tickets):
+    tracker = make_tracker("1", slots={"remedy": "refund", "complaint_type": "quality", "order_number": "DD2026110500123", "priority": "normal"})
+    dispatcher, slots = await run(ActionConfirmRemedy(ComplaintPlaybook.load(), tickets), tracker)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_remedy_confirmed"
+    assert "1–3个工作日" in message["risk"] and message["hours"] == 24
+    ticket = tickets.get(slots["ticket_id"])
+    assert (ticket.category, ticket.order_number, ticket.remedy, ticket.status) == ("complaint", "DD2026110500123", "refund", "open")
+
+
+async def test_a_suggestion_is_tagged_and_routed(tickets):
+    tracker = make_tracker("建议快递可以送货上门", intent="suggestion", slots={"priority": "low"})
+    dispatcher, slots = await run(ActionRecordSuggestion(SuggestionRouter.load(), tickets), tracker)
+    assert dispatcher.messages[0]["department"] == "物流部"
+    ticket = tickets.get(slots["ticket_id"])
+    assert ticket.tags == ("用户需求",) and ticket.department == "logistics" and ticket.category == "suggestion"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("收不到验证码", "utter_fault_known_incident"), ("页面一直转圈加载不出来", "utter_fault_general_workaround")],
+)
+async def test_a_fault_gets_apology_incident_or_workaround_and_a_ticket(tickets, text, expected):
+    dispatcher, slots = await run(ActionHandleFault(IncidentBoard.load(), tickets), make_tracker(text, intent="report_fault"))
+    assert responses(dispatcher) == ["utter_fault_apology", expected, "utter_fault_ticket"]
+    assert tickets.get(slots["ticket_id"]).department == "technical"
+
+
+async def test_urgent_cases_open_urgent_tickets(tickets):
+    for action, first in ((ActionHandleAccountSecurity(tickets), "utter_account_security"), (ActionHandlePaymentProblem(tickets), "utter_payment_problem")):
+        dispatcher, slots = await run(action, make_tracker("x", slots={"priority": "high"}))
+        assert responses(dispatcher) == [first, "utter_urgent_ticket"]
+        assert tickets.get(slots["ticket_id"]).priority == "high"
+
+
+@pytest.mark.parametrize(
+    "order_number, response",
+    [("DD2026110500123", "utter_order_shipped"), ("DD2026102200456", "utter_order_delivered"), ("none", "utter_order_number_needed")],
+)
+async def test_order_status(tickets, order_number, response):
+    dispatcher, _ = await run(ActionOrderStatus(DemoOrderBackend(), tickets, lambda: TODAY), make_tracker("", slots={"order_number": order_number}))
+    assert responses(dispatcher) == [response]
+
+
+async def test_an_overdue_order_apologises_and_escalates_priority(tickets):
+    dispatcher, slots = await run(ActionOrderStatus(DemoOrderBackend(), tickets, lambda: TODAY), make_tracker("", slots={"order_number": "DD2026100100789"}))
+    assert responses(dispatcher) == ["utter_order_awaiting_shipment", "utter_order_overdue"]
+    assert slots["priority"] == "high"
+    assert tickets.get(slots["ticket_id"]).priority == "high"
+
+
+@pytest.mark.parametrize(
+    "order_number, response",
+    [("DD2026102200456", "utter_refund_processing"), ("DD2026110800321", "utter_refund_refunded"), ("DD2026110500123", "utter_refund_none")],
+)
+async def test_refund_status(order_number, response):
+    dispatcher, _ = await run(ActionRefundStatus(DemoOrderBackend()), make_tracker("", slots={"order_number": order_number}))
+    assert responses(dispatcher) == [response]
+
+
+async def test_order_form_shares_the_order_number_check():
+    dispatcher = CollectingDispatcher()
+    result = await ValidateOrderStatusForm(DemoOrderBackend()).validate_order_number("dd2026110500123", dispatcher, make_tracker(), {})
+    assert result == {"order_number": "DD2026110500123"}
+
+
+async def test_rating_is_validated_and_stored(redis_client):
+    dispatcher = CollectingDispatcher()
+    form = ValidateRatingForm()
+    assert await form.validate_rating("4分", dispatcher, make_tracker(), {}) == {"rating": 4}
+    assert await form.validate_rating("hmm", dispatcher, make_tracker(), {}) == {"rating": None}
+    store = FeedbackStore(redis_client)
+    dispatcher, _ = await run(ActionSaveRating(store), make_tracker("4", slots={"rating": 4.0}))
+    assert responses(dispatcher) == ["utter_thanks_for_rating"]
+    assert store.latest("test-user") == 4
+
+
+async def test_asking_for_a_person_registers_a_callback(tickets):
+    dispatcher, slots = await run(ActionRequestHuman(tickets), make_tracker("转人工", intent="request_human"))
+    assert responses(dispatcher) == ["utter_human_callback"]
+    assert slots["handoff_reason"] == "explicit_request"
+    assert tickets.get(slots["ticket_id"]).tags == ("人工回电",)
