@@ -1,0 +1,112 @@
+"""Score the trained model on the held-out test set, per language: ``python -m bot.nlu_eval``.
+
+Prints intent accuracy for zh and en, complaint precision and recall, and how often the FAQ
+answer picked is the right entry. ``--json`` writes the same figures to a file.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from bot.settings import PROJECT_ROOT, Settings
+
+TEST_FILES = {"zh": PROJECT_ROOT / "tests" / "nlu" / "test_zh.yml", "en": PROJECT_ROOT / "tests" / "nlu" / "test_en.yml"}
+
+
+@dataclass
+class LanguageScore:
+    """The figures for one language's test file."""
+
+    examples: int = 0
+    intent_accuracy: float = 0.0
+    complaint_precision: float = 0.0
+    complaint_recall: float = 0.0
+    faq_selection_accuracy: float = 0.0
+    fallback_rate: float = 0.0
+    confusions: List[Tuple[str, str, int]] = field(default_factory=list)
+
+
+def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
+    """(text, intent, faq label or None) for every example of a Rasa NLU test file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent"), m.get("intent_response_key")) for m in data.training_examples]
+
+
+def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]]) -> LanguageScore:
+    """Figures from (text, true intent, true faq label, predicted intent, predicted faq label) rows."""
+    total = len(predictions)
+    correct = sum(1 for _, true, _, predicted, _ in predictions if true == predicted)
+    said_complaint = [row for row in predictions if row[3] == "complaint"]
+    were_complaint = [row for row in predictions if row[1] == "complaint"]
+    faq_rows = [row for row in predictions if row[1] == "faq"]
+    faq_right = sum(1 for row in faq_rows if row[3] == "faq" and row[4] == row[2])
+    confusions = Counter((row[1], row[3]) for row in predictions if row[1] != row[3])
+    return LanguageScore(
+        examples=total,
+        intent_accuracy=correct / total if total else 0.0,
+        complaint_precision=sum(1 for r in said_complaint if r[1] == "complaint") / len(said_complaint) if said_complaint else 0.0,
+        complaint_recall=sum(1 for r in were_complaint if r[3] == "complaint") / len(were_complaint) if were_complaint else 0.0,
+        faq_selection_accuracy=faq_right / len(faq_rows) if faq_rows else 0.0,
+        fallback_rate=sum(1 for r in predictions if r[3] == "nlu_fallback") / total if total else 0.0,
+        confusions=[(t, p, n) for (t, p), n in confusions.most_common(10)],
+    )
+
+
+async def _predict(model: Path, examples: List[Tuple[str, str, Optional[str]]]) -> List[Tuple]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    rows = []
+    for text, intent, label in examples:
+        parsed = await agent.parse_message(text)
+        predicted = (parsed.get("intent") or {}).get("name")
+        selector = (parsed.get("response_selector") or {}).get("faq") or {}
+        predicted_label = (selector.get("response") or {}).get("intent_response_key")
+        rows.append((text, intent, label, predicted, predicted_label))
+    return rows
+
+
+def evaluate(model: Path, test_files: Dict[str, Path] = TEST_FILES) -> Dict[str, LanguageScore]:
+    """Score ``model`` on each language's test file."""
+    results = {}
+    for language, path in test_files.items():
+        rows = asyncio.run(_predict(model, load_examples(path)))
+        results[language] = score(rows)
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    from bot.training import ensure_model
+
+    model = ensure_model(Settings.from_env())
+    started = time.monotonic()
+    results = evaluate(model)
+    for language, result in results.items():
+        print(
+            f"{language}: {result.examples} examples  intent accuracy {result.intent_accuracy:.3f}  "
+            f"complaint P {result.complaint_precision:.3f} R {result.complaint_recall:.3f}  "
+            f"FAQ entry {result.faq_selection_accuracy:.3f}  fallback {result.fallback_rate:.3f}"
+        )
+        for true, predicted, count in result.confusions:
+            print(f"    {true} → {predicted}: {count}")
+    print(f"({time.monotonic() - started:.0f}s)")
+    if args.json:
+        args.json.write_text(json.dumps({k: asdict(v) for k, v in results.items()}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
