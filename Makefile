@@ -7,13 +7,14 @@ PY := $(VENV)/bin/python
 BASE_PYTHON := $(shell if command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python >/dev/null 2>&1; then PYENV_VERSION=$(PYTHON_VERSION) pyenv which python; else command -v python3.10; fi)
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
 
-.PHONY: run test test-fast train validate shell lock clean help
+.PHONY: run test train validate test-nlu shell lock clean help
 
 help:
 	@echo "make run       start everything (Redis, action server, Rasa, console)"
 	@echo "make test      run the whole test suite"
 	@echo "make train     train the model if data or config changed (FORCE=1 to retrain)"
-	@echo "make validate  check the training data"
+	@echo "make validate  check the knowledge base, responses and training data"
+	@echo "make test-nlu  score the model on the held-out test set (tests/nlu)"
 	@echo "make shell     chat in the terminal"
 
 $(PY):
@@ -39,8 +40,10 @@ train: $(VENV)/.runtime
 	$(PY) -m bot.training $(if $(FORCE),--force,)
 
 validate: $(VENV)/.runtime
-	$(PY) -m bot.training --derive-only >/dev/null
-	RASA_TELEMETRY_ENABLED=false $(PY) -m rasa data validate --domain domain.yml --data data var/build/data --config config.yml
+	$(PY) -m bot.validate
+
+test-nlu: $(VENV)/.runtime
+	$(PY) -m bot.nlu_eval
 
 shell: $(VENV)/.runtime
 	$(PY) -m bot.chat

@@ -24,3 +24,9 @@ def test_the_checks_catch_what_they_should(text, fragment):
 def test_emoji_are_counted():
     assert count_emoji("好的👍谢谢🙏") == 2
     assert count_emoji("1–3个工作日") == 0
+
+
+def test_the_shipped_content_passes_every_check():
+    from bot.validate import content_problems
+
+    assert [str(p) for p in content_problems()] == []
