@@ -117,7 +117,9 @@ def build_services(settings: Settings, rasa_token: str, model: Path) -> List[Ser
                 "--port", str(settings.rasa_port),
                 "--interface", settings.host,
                 "--enable-api",
-                "--auth-token", rasa_token,
+                # One argument with "=": a generated token may start with "-", which argparse
+                # would otherwise read as an option (and exit with code 2).
+                f"--auth-token={rasa_token}",
             ],
             health_url=f"http://{local}:{settings.rasa_port}/status?token={rasa_token}",
             log_path=logs / "rasa.log",
