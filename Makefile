@@ -43,7 +43,7 @@ validate: $(VENV)/.runtime
 	$(PY) -m bot.validate
 
 test-nlu: $(VENV)/.runtime
-	$(PY) -m bot.nlu_eval
+	$(PY) -m bot.nlu_eval $(ARGS)
 
 shell: $(VENV)/.runtime
 	$(PY) -m bot.chat

@@ -31,6 +31,7 @@ class LanguageScore:
     faq_selection_accuracy: float = 0.0
     fallback_rate: float = 0.0
     confusions: List[Tuple[str, str, int]] = field(default_factory=list)
+    errors: List[Tuple[str, str, str]] = field(default_factory=list)
 
 
 def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
@@ -58,11 +59,24 @@ def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]])
         faq_selection_accuracy=faq_right / len(faq_rows) if faq_rows else 0.0,
         fallback_rate=sum(1 for r in predictions if r[3] == "nlu_fallback") / total if total else 0.0,
         confusions=[(t, p, n) for (t, p), n in confusions.most_common(10)],
+        errors=[(row[0], row[2] or row[1], row[4] if row[3] == "faq" else row[3])
+                for row in predictions if row[1] != row[3] or (row[1] == "faq" and row[4] != row[2])],
     )
+
+
+def _quiet_rasa() -> None:
+    import logging
+
+    import structlog
+
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
 async def _predict(model: Path, examples: List[Tuple[str, str, Optional[str]]]) -> List[Tuple]:
     from rasa.core.agent import Agent
+
+    _quiet_rasa()
 
     agent = Agent.load(str(model))
     rows = []
@@ -88,6 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--errors", action="store_true", help="list every misclassified example")
     args = parser.parse_args(argv)
     from bot.training import ensure_model
 
@@ -102,6 +117,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         for true, predicted, count in result.confusions:
             print(f"    {true} → {predicted}: {count}")
+        if args.errors:
+            for text, expected, got in result.errors:
+                print(f"      {text!r}: expected {expected}, got {got}")
     print(f"({time.monotonic() - started:.0f}s)")
     if args.json:
         args.json.write_text(json.dumps({k: asdict(v) for k, v in results.items()}, ensure_ascii=False, indent=2))

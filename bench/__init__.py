@@ -1,0 +1,1 @@
+"""Benchmarks: measured, written to docs, never asserted in timed tests."""

@@ -1,0 +1,1 @@
+"""NLU benchmark: train the project's pipeline on any Rasa NLU data and score a test file."""

@@ -1,0 +1,29 @@
+"""The benchmark's CSV converter makes valid Rasa data from awkward text."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+from bench.nlu.convert import clean_example, csv_to_rasa, intent_name
+
+
+def test_labels_become_intent_names():
+    assert intent_name("Card Payment Fee Charged") == "card_payment_fee_charged"
+    assert intent_name("top_up_by_card?") == "top_up_by_card"
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(st.text(st.characters(blacklist_characters='\x00'), min_size=1, max_size=40), min_size=1, max_size=8))
+def test_any_text_converts_to_readable_rasa_yaml(tmp_path_factory, texts):
+    directory = tmp_path_factory.mktemp("conv")
+    source = directory / "data.csv"
+    import csv
+
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "category"])
+        for n, text in enumerate(texts):
+            writer.writerow([text, f"label {n % 2}"])
+    csv_to_rasa(source, directory / "out.yml")
+    data = RasaYAMLReader().read(directory / "out.yml")
+    expected = {(clean_example(t), f"label_{n % 2}") for n, t in enumerate(texts) if clean_example(t)}
+    assert {(m.get("text"), m.get("intent")) for m in data.training_examples} == expected
