@@ -6,15 +6,23 @@ their own (real, local) collaborators to the actions' constructors instead.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Dict
 
 from bot.backends import customer_directory, order_backend
 from bot.complaints import ComplaintPlaybook
 from bot.customers import CustomerDirectory
+from bot.availability import ServiceHours
+from bot.config_files import SERVICE_DIR, load_mapping
+from bot.escalation import EscalationRules
 from bot.feedback import FeedbackStore
+from bot.handoff import HandoffStore
+from bot.handoff_desk import HandoffDesk
 from bot.incidents import IncidentBoard
+from bot.knowledge import KnowledgeBase
 from bot.orders import OrderBackend
+from bot.presence import AgentPresence
 from bot.redis_client import connect
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from bot.suggestions import SuggestionRouter
 from bot.tickets import TicketStore
 from bot.triage import TriageRules
@@ -70,3 +78,35 @@ def orders() -> OrderBackend:
 def customers() -> CustomerDirectory:
     """The customer backend (CUSTOMER_BACKEND or the demo one)."""
     return customer_directory()
+
+
+@lru_cache(maxsize=None)
+def escalation_rules() -> EscalationRules:
+    """data/service/escalation.yml."""
+    return EscalationRules.load()
+
+
+@lru_cache(maxsize=None)
+def while_waiting() -> Dict[str, str]:
+    """Responses still given before a high-priority transfer, by intent (escalation.yml)."""
+    return dict(load_mapping(SERVICE_DIR / "escalation.yml").get("while_waiting") or {})
+
+
+@lru_cache(maxsize=None)
+def knowledge() -> KnowledgeBase:
+    """The FAQ knowledge base in data/faq/."""
+    return KnowledgeBase.load(PROJECT_ROOT / "data" / "faq")
+
+
+def handoff_desk() -> HandoffDesk:
+    """Queues conversations for agents in the shared Redis."""
+    client = redis_connection()
+    return HandoffDesk(
+        store=HandoffStore(client),
+        presence=AgentPresence(client),
+        tickets=TicketStore(client),
+        customers=customers(),
+        knowledge=knowledge(),
+        hours=ServiceHours.load().with_hours(Settings.from_env().service_hours),
+        rules=escalation_rules(),
+    )

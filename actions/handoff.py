@@ -1,39 +1,145 @@
-"""The user asks for a person: register a call-back ticket (the live agent queue builds on this)."""
+"""Handing the conversation to a person and taking it back (bot.handoff_desk does the work)."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import collaborators
-from bot.tickets import TicketStore
-
-CALLBACK_DUE = dt.timedelta(hours=4)
+from bot.handoff_desk import HandoffDesk, HandoffOutcome
 
 
-class ActionRequestHuman(Action):
-    """Open a call-back ticket with what the user said and tell them when someone will contact them."""
+def _channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
 
-    def __init__(self, tickets: Optional[TicketStore] = None) -> None:
-        self._tickets = tickets
+
+def tell_outcome(dispatcher: CollectingDispatcher, outcome: HandoffOutcome, immediate: bool) -> None:
+    """What the user hears: their place and wait, or when agents are back and the call-back ticket."""
+    if outcome.queued:
+        dispatcher.utter_message(
+            response="utter_handoff_immediate" if immediate else "utter_handoff_queued",
+            position=outcome.position,
+            wait_minutes=outcome.wait_minutes,
+        )
+    elif outcome.back_at is not None:
+        dispatcher.utter_message(
+            response="utter_handoff_closed", ticket_id=outcome.ticket_id, back_at=outcome.back_at.strftime("%m-%d %H:%M")
+        )
+    else:
+        dispatcher.utter_message(response="utter_handoff_no_agent", ticket_id=outcome.ticket_id)
+
+
+class _HandsOver:
+    """What the actions that hand over share: the desk, and how to hand over.
+
+    A mixin, not an Action: the action server registers every Action subclass by its name.
+    """
+
+    def __init__(self, desk: Optional[HandoffDesk] = None) -> None:
+        self._desk = desk
+
+    @property
+    def desk(self) -> HandoffDesk:
+        return self._desk or collaborators.handoff_desk()
+
+    def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, immediate: bool) -> List[Dict[Text, Any]]:
+        outcome = self.desk.request(
+            conversation_id=tracker.sender_id,
+            channel=_channel(tracker),
+            events=tracker.events,
+            slots=tracker.current_slot_values(),
+            latest_message=tracker.latest_message,
+            reason=reason,
+            signals=tracker.get_slot("handoff_signals") or [],
+        )
+        tell_outcome(dispatcher, outcome, immediate)
+        events: List[Dict[Text, Any]] = [SlotSet("handoff_reason", reason), SlotSet("handoff_offered", None)]
+        if outcome.ticket_id:
+            events.append(SlotSet("ticket_id", outcome.ticket_id))
+        if tracker.active_loop_name:
+            events.append(ActiveLoop(None))
+        return events + [FollowupAction("action_listen")]
+
+
+class ActionRequestHuman(_HandsOver, Action):
+    """The user asked for a person: hand over at once."""
 
     def name(self) -> Text:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
-        ticket = (self._tickets or collaborators.tickets()).create(
-            conversation_id=tracker.sender_id,
-            category=tracker.get_slot("request_category") or "inquiry",
-            priority=tracker.get_slot("priority") or "normal",
-            summary=" / ".join(said),
-            due_in=CALLBACK_DUE,
-            department="customer_service",
-            tags=("人工回电",),
-        )
-        dispatcher.utter_message(response="utter_human_callback", ticket_id=ticket.ticket_id)
-        return [SlotSet("ticket_id", ticket.ticket_id), SlotSet("handoff_reason", "explicit_request")]
+        return self.hand_over(dispatcher, tracker, "explicit_request", immediate=True)
+
+
+class ActionEscalate(_HandsOver, Action):
+    """An escalation trigger fired (see actions.triage): transfer now, or ask first."""
+
+    def name(self) -> Text:
+        return "action_escalate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        reason = tracker.get_slot("handoff_reason") or "explicit_request"
+        if tracker.get_slot("handoff_immediate"):
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            protective = collaborators.while_waiting().get(intent or "")
+            if protective:
+                dispatcher.utter_message(response=protective)
+            return self.hand_over(dispatcher, tracker, reason, immediate=True)
+        dispatcher.utter_message(response="utter_handoff_offer")
+        return [SlotSet("handoff_offered", True), FollowupAction("action_listen")]
+
+
+class ActionAcceptHandoff(_HandsOver, Action):
+    """The user said yes to the offer of a person."""
+
+    def name(self) -> Text:
+        return "action_accept_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        return self.hand_over(dispatcher, tracker, tracker.get_slot("handoff_reason") or "explicit_request", immediate=False)
+
+
+class ActionDeclineHandoff(Action):
+    """The user would rather go on with the bot: handle the message that made us offer a person.
+
+    Like Rasa's two-stage fallback, the earlier message is put back as the latest user turn,
+    so the usual rules answer it; the offer is not made again in this session.
+    """
+
+    def name(self) -> Text:
+        return "action_decline_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_handoff_declined")
+        events: List[Dict[Text, Any]] = [
+            SlotSet("handoff_offered", None),
+            SlotSet("handoff_declined", True),
+            SlotSet("handoff_reason", None),
+        ]
+        original = _message_before_offer(tracker)
+        if original is None:
+            return events
+        return events + [
+            ActionExecuted("action_listen"),
+            UserUttered(original.get("text"), parse_data=original.get("parse_data"), input_channel=original.get("input_channel")),
+        ]
+
+
+def _message_before_offer(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """The user event that made the bot offer a person (the one before the latest)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return users[-2] if len(users) >= 2 else None
+
+
+class ActionHandback(Action):
+    """An agent resolved the handoff: welcome the user back and ask for a rating."""
+
+    def name(self) -> Text:
+        return "action_handback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_handback")
+        return [SlotSet("handoff_reason", None), SlotSet("handoff_offered", None), SlotSet("handoff_declined", None)]

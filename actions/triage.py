@@ -1,18 +1,31 @@
-"""Set request_category and priority after every user message (Rasa's custom slot mappings)."""
+"""After every user message: set request_category and priority, and check whether a person is needed.
+
+Rasa runs ``action_validate_slot_mappings`` before it predicts the reply, so this is the one
+place that sees every message first. When an escalation trigger fires it sets the reason and
+returns ``FollowupAction("action_escalate")``, which runs instead of the usual reply.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Dict, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
 
 from actions import collaborators
+from bot import conversation_signals
 from bot.customers import CustomerDirectory
 from bot.entities import find_order_number
+from bot.escalation import EscalationRules, decide
 from bot.orders import OrderBackend
 from bot.triage import Triage, TriageRules, triage
+
+# Messages the escalation check leaves alone: a person was asked for (the rules hand over),
+# or an agent just handed the conversation back.
+_NOT_CHECKED = {"request_human", "handoff_resolved"}
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -24,11 +37,15 @@ class ValidateSlotMappings(ValidationAction):
         customers: Optional[CustomerDirectory] = None,
         orders: Optional[OrderBackend] = None,
         today: Callable[[], dt.date] = dt.date.today,
+        escalation_rules: Optional[EscalationRules] = None,
+        complaints_in_window: Optional[Callable[[str], int]] = None,
     ) -> None:
         self._rules = rules
         self._customers = customers
         self._orders = orders
         self._today = today
+        self._escalation_rules = escalation_rules
+        self._complaints_in_window = complaints_in_window
 
     def name(self) -> Text:
         return "action_validate_slot_mappings"
@@ -64,3 +81,40 @@ class ValidateSlotMappings(ValidationAction):
         if result.category or result.priority == "high":
             return {"priority": result.priority}
         return {}
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Fill the triage slots, then add the escalation events if a person is needed."""
+        events = await super().run(dispatcher, tracker, domain)
+        return events + self.escalation_events(tracker)
+
+    def escalation_events(self, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """Events that hand over (or offer to), answer an open offer, or nothing."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in _NOT_CHECKED or not tracker.latest_message.get("text"):
+            return []
+        if tracker.get_slot("handoff_offered"):
+            if intent == "affirm":
+                return [FollowupAction("action_accept_handoff")]
+            if intent == "deny":
+                return [FollowupAction("action_decline_handoff")]
+        rules = self._escalation_rules or collaborators.escalation_rules()
+        result = self._triage(tracker)
+        count = self._complaints_in_window or collaborators.handoff_desk().complaints_in_window
+        signals = conversation_signals.gather(
+            tracker.events,
+            tracker.latest_message,
+            result,
+            requests=(self._rules or collaborators.triage_rules()).categories,
+            priority=result.priority if result.category or result.priority == "high" else tracker.get_slot("priority") or "normal",
+            vip=(self._customers or collaborators.customers()).profile(tracker.sender_id).is_vip,
+            complaints_in_window=count(tracker.sender_id) if result.category == "complaint" else 0,
+        )
+        decision = decide(rules, signals)
+        if decision is None or (not decision.immediate and tracker.get_slot("handoff_declined")):
+            return [SlotSet("handoff_offered", None)] if tracker.get_slot("handoff_offered") else []
+        return [
+            SlotSet("handoff_reason", decision.reason),
+            SlotSet("handoff_signals", list(decision.signals)),
+            SlotSet("handoff_immediate", decision.immediate),
+            FollowupAction("action_escalate"),
+        ]

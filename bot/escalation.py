@@ -81,6 +81,7 @@ class Signals:
     intent: Optional[str] = None
     category: Optional[str] = None
     priority: str = "normal"
+    priority_reasons: Sequence[str] = ()      # from triage: "intent:…", "keyword:…", "order_overdue", "vip"
     vip: bool = False
     recent_intents: Sequence[str] = ()        # user intents, oldest first, the latest included
     recent_problems: Sequence[str] = ()       # request labels (intent or faq/<id>), oldest first
@@ -120,6 +121,12 @@ def _contains_word(lowered: str, word: str) -> bool:
     return word in lowered
 
 
+def _urgent_by_nature(signals: Signals) -> bool:
+    # High because of what happened (a stolen account, money taken), not only because the
+    # customer is a VIP or an order is late: those are served first, and answered first.
+    return any(r.startswith(("intent:", "keyword:")) for r in signals.priority_reasons)
+
+
 def _ends_with_run(values: Sequence[str], value: str, length: int) -> bool:
     return len(values) >= length and all(v == value for v in values[-length:])
 
@@ -130,8 +137,8 @@ def decide(rules: EscalationRules, signals: Signals) -> Optional[Escalation]:
     immediate = signals.priority in rules.immediate_priorities
     if signals.intent in rules.request_intents or any(_contains_word(lowered, w) for w in rules.request_words):
         return Escalation("explicit_request", immediate=True)
-    if signals.priority in rules.immediate_priorities and signals.category:
-        return Escalation("high_priority", immediate=True)
+    if signals.priority in rules.immediate_priorities and signals.category and _urgent_by_nature(signals):
+        return Escalation("high_priority", immediate=True, signals=tuple(signals.priority_reasons))
     angry = sentiment_signals(rules, signals.text)
     if angry:
         return Escalation("anger", immediate=immediate, signals=angry)

@@ -84,7 +84,7 @@ class HandoffRecord:
     slots: Dict[str, Any] = field(default_factory=dict)
     profile: Dict[str, Any] = field(default_factory=dict)
     complaints_in_window: int = 0
-    suggestions: List[Dict[str, str]] = field(default_factory=list)
+    suggestions: List[Dict[str, Any]] = field(default_factory=list)
     agent: str = ""
     claimed_at: Optional[float] = None
     resolved_at: Optional[float] = None
@@ -204,6 +204,18 @@ class HandoffStore:
         pipe.execute()
         self._event("handoff_resolved", handoff_id, outcome=outcome)
         return updated
+
+    def recent_handle_seconds(self, limit: int = 50) -> List[float]:
+        """How long agents took, claim to resolve, on the last ``limit`` resolved handoffs."""
+        durations = []
+        for handoff_id in self._redis.zrevrange("cs:handoff:resolved", 0, limit - 1):
+            try:
+                record = self.get(_text(handoff_id))
+            except HandoffNotFound:
+                continue
+            if record.claimed_at and record.resolved_at and record.resolved_at >= record.claimed_at:
+                durations.append(record.resolved_at - record.claimed_at)
+        return durations
 
     # -- internals -----------------------------------------------------------------------
     def _save(self, record: HandoffRecord) -> None:

@@ -6,6 +6,7 @@ variable means the same thing everywhere. Secrets are wrapped so they never prin
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,7 @@ class Settings:
     actions_port: int = 5055
     console_port: int = 8000
     host: str = "127.0.0.1"
+    service_hours: str = ""
     rasa_api_token: Secret = field(default_factory=lambda: Secret(""))
     console_admin_password: Secret = field(default_factory=lambda: Secret(""))
     telegram_token: Secret = field(default_factory=lambda: Secret(""))
@@ -122,6 +124,9 @@ class Settings:
         env = os.environ if environ is None else environ
         var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
         redis_url = env.get("REDIS_URL", "").strip() or None
+        service_hours = env.get("SERVICE_HOURS", "").strip()
+        if service_hours and not re.fullmatch(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}", service_hours):
+            raise SettingsError(f"SERVICE_HOURS must look like 09:00-21:00, got {service_hours!r}")
         if redis_url:
             RedisAddress.from_url(redis_url)  # fail early with a clear message
         return cls(
@@ -132,6 +137,7 @@ class Settings:
             actions_port=_int(env, "ACTIONS_PORT", 5055),
             console_port=_int(env, "CONSOLE_PORT", 8000),
             host=env.get("BIND_HOST", "127.0.0.1") or "127.0.0.1",
+            service_hours=service_hours,
             rasa_api_token=Secret(env.get("RASA_API_TOKEN", "")),
             console_admin_password=Secret(env.get("CONSOLE_ADMIN_PASSWORD", "")),
             telegram_token=Secret(env.get("TELEGRAM_TOKEN", "")),

@@ -7,7 +7,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.complaint import ActionAskRemedy, ActionConfirmRemedy, ActionStartComplaint, ValidateComplaintForm
 from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
 from actions.feedback import ActionSaveRating, ValidateRatingForm
-from actions.handoff import ActionRequestHuman
 from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm
 from actions.suggestion import ActionRecordSuggestion
 from actions.triage import ValidateSlotMappings
@@ -157,10 +156,3 @@ async def test_rating_is_validated_and_stored(redis_client):
     dispatcher, _ = await run(ActionSaveRating(store), make_tracker("4", slots={"rating": 4.0}))
     assert responses(dispatcher) == ["utter_thanks_for_rating"]
     assert store.latest("test-user") == 4
-
-
-async def test_asking_for_a_person_registers_a_callback(tickets):
-    dispatcher, slots = await run(ActionRequestHuman(tickets), make_tracker("转人工", intent="request_human"))
-    assert responses(dispatcher) == ["utter_human_callback"]
-    assert slots["handoff_reason"] == "explicit_request"
-    assert tickets.get(slots["ticket_id"]).tags == ("人工回电",)

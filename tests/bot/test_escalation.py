@@ -80,8 +80,14 @@ def test_not_helped_twice(rules):
 
 
 def test_high_priority_goes_at_once(rules):
-    result = decide(rules, Signals(text="我的账号被盗了", intent="account_security", category="fault", priority="high"))
+    result = decide(rules, Signals(text="我的账号被盗了", intent="account_security", category="fault", priority="high",
+                                      priority_reasons=("intent:account_security",)))
     assert (result.reason, result.immediate) == ("high_priority", True)
+    vip_only = decide(rules, Signals(text="怎么开发票", intent="faq", category="inquiry", priority="high", priority_reasons=("vip",)))
+    assert vip_only is None
+    late_order = decide(rules, Signals(text="订单到哪了", intent="check_order_status", category="inquiry", priority="high",
+                                       priority_reasons=("order_overdue",)))
+    assert late_order is None
 
 
 def test_vip_and_repeat_complainers(rules):

@@ -51,3 +51,9 @@ def test_generated_tokens_are_stable_and_private(tmp_path: Path):
     assert settings.resolved_rasa_api_token().reveal() == first
     assert (tmp_path / "rasa_api_token").stat().st_mode & 0o077 == 0
     assert Settings.from_env({"VAR_DIR": str(tmp_path), "RASA_API_TOKEN": "t"}).resolved_rasa_api_token().reveal() == "t"
+
+
+def test_service_hours_are_checked_when_read():
+    assert Settings.from_env({"SERVICE_HOURS": "08:00-22:00"}).service_hours == "08:00-22:00"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SERVICE_HOURS": "all day"})

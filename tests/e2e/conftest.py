@@ -20,8 +20,12 @@ def trained_model() -> Path:
 
 
 @pytest.fixture
-def stack(settings, trained_model) -> Iterator[Stack]:
-    """A running stack on free ports with a private var/ (stopped after the test)."""
+def stack(settings, trained_model, monkeypatch) -> Iterator[Stack]:
+    """A running stack on free ports with a private var/ (stopped after the test).
+
+    Agents count as on duty around the clock, so handoff tests do not depend on the hour.
+    """
+    monkeypatch.setenv("SERVICE_HOURS", "00:00-24:00")
     running = Stack(settings, model=trained_model)
     running.start()
     yield running

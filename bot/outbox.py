@@ -1,0 +1,152 @@
+"""Messages for users that do not come from the bot (agent replies, hand-backs), on a Redis stream.
+
+One stream per channel (``cs:outbox:<channel>``) read through a consumer group, so several
+instances of a channel share the work and a message is acknowledged only once it was
+delivered. A message whose deliverer died is claimed again after ``retry_after`` seconds; after
+``max_attempts`` it goes to ``cs:outbox:dead`` for an operator instead of looping for ever.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+
+import redis
+
+logger = logging.getLogger(__name__)
+
+GROUP = "deliverers"
+DEAD_LETTERS = "cs:outbox:dead"
+KINDS = ("text", "handback")
+
+
+def stream_key(channel: str) -> str:
+    """The outbox stream of one channel."""
+    return f"cs:outbox:{channel}"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """Something to deliver to one user on one channel.
+
+    ``kind`` is ``text`` (show ``text`` to the user) or ``handback`` (the conversation is the
+    bot's again: the deliverer lets the bot close the loop on that channel).
+    """
+
+    channel: str
+    conversation_id: str
+    kind: str = "text"
+    text: str = ""
+    agent: str = ""
+    handoff_id: str = ""
+    turns: List[Dict[str, Any]] = field(default_factory=list)
+    created_at: float = 0.0
+
+    def encode(self) -> Dict[str, str]:
+        """The stream entry."""
+        return {"message": json.dumps(asdict(self), ensure_ascii=False)}
+
+    @classmethod
+    def decode(cls, fields: Dict[Any, Any]) -> "OutboxMessage":
+        """Parse a stream entry written by :meth:`encode`."""
+        raw = fields.get("message", fields.get(b"message"))
+        if isinstance(raw, bytes):
+            raw = raw.decode()
+        return cls(**json.loads(raw))
+
+
+Handler = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class Outbox:
+    """Publish to and deliver from the per-channel outbox streams."""
+
+    def __init__(self, client: redis.Redis, retry_after: float = 10.0, max_attempts: int = 5) -> None:
+        self._redis = client
+        self.retry_after = retry_after
+        self.max_attempts = max_attempts
+
+    def publish(self, message: OutboxMessage) -> str:
+        """Queue ``message`` for its channel; returns the stream id."""
+        if message.kind not in KINDS:
+            raise ValueError(f"unknown outbox message kind {message.kind!r}")
+        if not message.created_at:
+            message = OutboxMessage(**{**asdict(message), "created_at": time.time()})
+        entry_id = self._redis.xadd(stream_key(message.channel), message.encode(), maxlen=100_000, approximate=True)
+        return _text(entry_id)
+
+    def ensure_group(self, channel: str) -> None:
+        """Create the consumer group (and the stream) if they do not exist yet."""
+        try:
+            self._redis.xgroup_create(stream_key(channel), GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    def read(self, channel: str, consumer: str, count: int = 20, block_ms: int = 1000) -> List[Tuple[str, OutboxMessage]]:
+        """Claim messages to deliver: first ones stuck with a dead consumer, then new ones."""
+        self.ensure_group(channel)
+        key = stream_key(channel)
+        taken: List[Tuple[str, OutboxMessage]] = []
+        stale = self._redis.xautoclaim(key, GROUP, consumer, min_idle_time=int(self.retry_after * 1000), count=count)
+        for entry_id, fields in stale[1] if len(stale) > 1 else []:
+            if fields is None:  # trimmed from the stream while pending
+                self._redis.xack(key, GROUP, entry_id)
+                continue
+            if self._attempts(key, entry_id) > self.max_attempts:
+                self._bury(key, entry_id, fields)
+                continue
+            taken.append((_text(entry_id), OutboxMessage.decode(fields)))
+        if taken:
+            return taken
+        fresh = self._redis.xreadgroup(GROUP, consumer, {key: ">"}, count=count, block=block_ms)
+        for _stream, entries in fresh or []:
+            for entry_id, fields in entries:
+                taken.append((_text(entry_id), OutboxMessage.decode(fields)))
+        return taken
+
+    def ack(self, channel: str, entry_id: str) -> None:
+        """The message was delivered: never deliver it again."""
+        self._redis.xack(stream_key(channel), GROUP, entry_id)
+
+    def pending(self, channel: str) -> int:
+        """How many messages were read but not yet acknowledged."""
+        self.ensure_group(channel)
+        return int(self._redis.xpending(stream_key(channel), GROUP)["pending"])
+
+    async def deliver_once(self, channel: str, consumer: str, handler: Handler, block_ms: int = 1000) -> int:
+        """Read a batch and hand each message to ``handler``; ack those it delivered.
+
+        A handler that raises leaves its message pending, so it is retried later.
+        Returns the number delivered.
+        """
+        delivered = 0
+        # The blocking read runs in a thread so the channel's event loop keeps serving users.
+        batch = await asyncio.to_thread(self.read, channel, consumer, 20, block_ms)
+        for entry_id, message in batch:
+            try:
+                await handler(message)
+            except Exception:  # one bad delivery must not stop the others; it is retried
+                logger.exception("delivery of outbox message %s on %s failed; will retry", entry_id, channel)
+                continue
+            await asyncio.to_thread(self.ack, channel, entry_id)
+            delivered += 1
+        return delivered
+
+    def _attempts(self, key: str, entry_id: Any) -> int:
+        info = self._redis.xpending_range(key, GROUP, min=entry_id, max=entry_id, count=1)
+        return int(info[0]["times_delivered"]) if info else 0
+
+    def _bury(self, key: str, entry_id: Any, fields: Dict[Any, Any]) -> None:
+        logger.error("outbox message %s on %s failed %d times; moved to %s", _text(entry_id), key, self.max_attempts, DEAD_LETTERS)
+        pipe = self._redis.pipeline()
+        pipe.xadd(DEAD_LETTERS, {**{_text(k): _text(v) for k, v in fields.items()}, "stream": key})
+        pipe.xack(key, GROUP, entry_id)
+        pipe.execute()
+
+
+def _text(value: Optional[Any]) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,113 @@
+"""Rasa's REST channel (``POST /webhooks/rest/webhook`` ``{"sender", "message"}``) behind the handoff gate.
+
+REST is request/response, so what an agent writes (and the bot's words on hand-back) waits
+in a per-conversation inbox in Redis and comes back with the user's next request, before the
+bot's own replies. Bad input answers 400 with a JSON error, never a 500.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.outbox import OutboxMessage
+from channels import runtime
+from channels.delivery import attach_deliverer
+from channels.handback import hand_back
+from channels.messages import clean_text
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+INBOX_TTL_SECONDS = 7 * 24 * 3600
+
+
+def inbox_key(conversation_id: str) -> str:
+    """Messages waiting for a REST user."""
+    return f"cs:rest:inbox:{conversation_id}"
+
+
+def drain_inbox(conversation_id: str) -> List[Dict[str, Any]]:
+    """Take every waiting message for the user, oldest first."""
+    client = runtime.redis_client()
+    pipe = client.pipeline()
+    pipe.lrange(inbox_key(conversation_id), 0, -1)
+    pipe.delete(inbox_key(conversation_id))
+    items, _ = pipe.execute()
+    return [json.loads(item) for item in items]
+
+
+def put_in_inbox(conversation_id: str, messages: List[Dict[str, Any]]) -> None:
+    """Keep messages for the user's next request."""
+    if not messages:
+        return
+    client = runtime.redis_client()
+    pipe = client.pipeline()
+    for message in messages:
+        pipe.rpush(inbox_key(conversation_id), json.dumps(message, ensure_ascii=False))
+    pipe.expire(inbox_key(conversation_id), INBOX_TTL_SECONDS)
+    pipe.execute()
+
+
+def _error(message: str, status: int = 400) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+class GatedRestInput(InputChannel):
+    """Rasa's REST webhook with the handoff gate and an inbox for agent replies."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """``GET /webhooks/rest/`` (health) and ``POST /webhooks/rest/webhook``."""
+        blueprint = Blueprint("gated_rest_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return _error("the body must be JSON: {\"sender\": \"…\", \"message\": \"…\"}")
+            if not isinstance(body, dict):
+                return _error("the body must be a JSON object")
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
+                return _error("'sender' must be a non-empty string of at most 200 characters")
+            text = clean_text(body.get("message"))
+            if text is None:
+                return _error("'message' must be a non-empty string")
+            message_id = body.get("message_id") if isinstance(body.get("message_id"), str) else None
+            decision = await asyncio.to_thread(runtime.gate().route, CHANNEL, sender, text, message_id)
+            waiting = await asyncio.to_thread(drain_inbox, sender)
+            if not decision.to_bot:
+                return response.json(waiting)
+            collector = CollectingOutputChannel()
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata))
+            return response.json(waiting + collector.messages)
+
+        def make_handler(app: Sanic):
+            async def deliver(message: OutboxMessage) -> None:
+                if message.kind == "text":
+                    note = {"recipient_id": message.conversation_id, "text": message.text, "metadata": {"from": "agent", "agent": message.agent}}
+                    await asyncio.to_thread(put_in_inbox, message.conversation_id, [note])
+                    return
+                collector = CollectingOutputChannel()
+                await hand_back(app.ctx.agent, message, collector, CHANNEL)
+                await asyncio.to_thread(put_in_inbox, message.conversation_id, collector.messages)
+            return deliver
+
+        attach_deliverer(blueprint, CHANNEL, make_handler, runtime.outbox)
+        return blueprint

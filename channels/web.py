@@ -1,0 +1,206 @@
+"""The web chat: Rasa's socket.io protocol, behind the handoff gate, across server instances.
+
+Existing Rasa web widgets work unchanged (``session_request``/``session_confirm``,
+``user_uttered``, ``bot_uttered``). Differences from Rasa's own socket.io channel:
+
+- every socket joins the room of its session id, and replies go to that room, so a reply
+  reaches the user's socket whichever server instance holds it (rooms are shared through
+  Redis by python-socketio's ``AsyncRedisManager``);
+- messages pass the handoff gate first: with an agent on the conversation the bot is silent;
+- agent replies and hand-backs arrive through the ``socketio`` outbox stream.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
+
+from bot.outbox import OutboxMessage
+from channels import runtime
+from channels.delivery import attach_deliverer
+from channels.handback import hand_back
+from channels.messages import clean_text
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "socketio"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class WebOutput(OutputChannel):
+    """Sends bot messages to every socket in the user's session room."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text = "bot_uttered") -> None:
+        self.sio = sio
+        self.bot_message_evt = bot_message_evt
+
+    async def _emit(self, room: Text, message: Dict[Text, Any]) -> None:
+        await self.sio.emit(self.bot_message_evt, message, room=room)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """One event per paragraph, as Rasa's socket.io channel does."""
+        for part in text.strip().split("\n\n"):
+            await self._emit(recipient_id, {"text": part})
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        """Buttons become quick replies on the last paragraph."""
+        parts = text.strip().split("\n\n") or [text]
+        for part in parts[:-1]:
+            await self._emit(recipient_id, {"text": part})
+        quick = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self._emit(recipient_id, {"text": parts[-1], "quick_replies": quick})
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._emit(recipient_id, {"attachment": {"type": "image", "payload": {"src": image}}})
+
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+        for element in elements:
+            await self._emit(recipient_id, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": element}}})
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._emit(recipient_id, json_message)
+
+    async def send_attachment(self, recipient_id: Text, attachment: Dict[Text, Any], **kwargs: Any) -> None:  # type: ignore[override]
+        await self._emit(recipient_id, {"attachment": attachment})
+
+    async def send_agent_message(self, recipient_id: Text, text: Text, agent: Text) -> None:
+        """A person's reply, marked as such so the widget can show "connected to an agent"."""
+        await self._emit(recipient_id, {"text": text, "metadata": {"from": "agent", "agent": agent}})
+
+
+class WebChatInput(InputChannel):
+    """Rasa's socket.io protocol with the handoff gate, shared rooms and outbox delivery."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered", socketio_path: Text = "/socket.io") -> None:
+        self.user_message_evt = user_message_evt
+        self.bot_message_evt = bot_message_evt
+        self.socketio_path = socketio_path
+        self.sio: Optional[AsyncServer] = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Used by Rasa's HTTP API to send to this channel (e.g. trigger_intent)."""
+        return WebOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def _server(self) -> AsyncServer:
+        manager = AsyncRedisManager(_redis_url(), channel="cs-socketio")
+        return AsyncServer(async_mode="sanic", cors_allowed_origins="*", client_manager=manager)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Socket.io endpoint, the widget page at /webhooks/socketio/chat, and the deliverer."""
+        sio = self._server()
+        self.sio = sio
+        output = WebOutput(sio, self.bot_message_evt)
+        blueprint = _WebBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id") if isinstance(data.get("session_id"), str) and data.get("session_id") else uuid.uuid4().hex
+            await _maybe_await(sio.enter_room(sid, session_id))
+            await sio.save_session(sid, {"session_id": session_id})
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: Text, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session = await sio.get_session(sid)
+            sender_id = data.get("session_id") or session.get("session_id")
+            text = clean_text(data.get("message"))
+            if not sender_id or text is None:
+                return
+            if data.get("session_id") and data["session_id"] != session.get("session_id"):
+                await _maybe_await(sio.enter_room(sid, data["session_id"]))
+            message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
+            decision = await asyncio.to_thread(runtime.gate().route, CHANNEL, sender_id, text, message_id)
+            if not decision.to_bot:
+                return
+            metadata = data.get("metadata") or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            await on_new_message(UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {}))
+
+        def make_handler(app: Sanic):
+            async def deliver(message: OutboxMessage) -> None:
+                if message.kind == "text":
+                    await output.send_agent_message(message.conversation_id, message.text, message.agent)
+                else:
+                    await hand_back(app.ctx.agent, message, output, CHANNEL)
+            return deliver
+
+        attach_deliverer(blueprint, CHANNEL, make_handler, runtime.outbox)
+        return blueprint
+
+
+class _WebBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, plus the chat page at the server root: /chat and /chat/<file>."""
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+        app.add_route(chat_page, "/chat", methods=["GET"], name="chat_page")
+        app.add_route(chat_file, "/chat/<name>", methods=["GET"], name="chat_file")
+
+
+async def chat_page(_: Request) -> HTTPResponse:
+    """The web chat widget."""
+    return await response.file(STATIC_DIR / "chat.html")
+
+
+async def chat_file(_: Request, name: str) -> HTTPResponse:
+    """The widget's script and style, and nothing else from the file system."""
+    path = (STATIC_DIR / name).resolve()
+    if path.parent != STATIC_DIR or not path.is_file():
+        return response.json({"error": "not found"}, status=404)
+    return await response.file(path)
+
+
+async def _maybe_await(result: Any) -> None:
+    # python-socketio made enter_room a coroutine in 5.x; Rasa 3.6's channel forgets to await it.
+    if asyncio.iscoroutine(result):
+        await result
+
+
+def _redis_url() -> str:
+    from bot.settings import Settings
+
+    url = Settings.from_env().redis_url
+    if not url:
+        raise RuntimeError("REDIS_URL is not set: the web channel shares its rooms through Redis")
+    return url
