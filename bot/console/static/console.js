@@ -1,0 +1,544 @@
+// The agent console page: plain JS, no build step.
+// Every text that comes from users, agents or the API is put on the page with textContent
+// (through el() below), never as HTML, so a message like <img onerror=…> is shown, not run.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "console.token";
+  const LABELS = {
+    priority: { high: "高 High", normal: "中 Normal", low: "低 Low" },
+    category: { inquiry: "咨询 Inquiry", complaint: "投诉 Complaint", suggestion: "建议 Suggestion", fault: "故障 Fault" },
+    reason: {
+      explicit_request: "要求人工 Asked for a person",
+      anger: "情绪激动 Upset",
+      repeated_fallback: "多次未识别 Not understood",
+      same_problem_repeated: "问题重复 Same problem again",
+      answer_not_helpful: "答案无帮助 Answer not helpful",
+      high_priority: "高优先级 High priority",
+      vip_complaint: "VIP投诉 VIP complaint",
+      repeat_complainer: "多次投诉 Repeat complainer",
+      beyond_authority: "超出权限 Beyond bot's authority",
+    },
+    role: { user: "客户 Customer", bot: "机器人 Bot", agent: "客服 Agent", note: "备注 Note", system: "系统 System" },
+    status: { queued: "排队中 Queued", assigned: "处理中 Assigned", resolved: "已结束 Resolved" },
+    userRole: { agent: "客服 Agent", supervisor: "主管 Supervisor" },
+  };
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    me: null,
+    overview: null,
+    fetchedAt: 0,
+    selected: null,
+    detail: null,
+    source: null,
+    refreshTimer: null,
+    warnedText: null,
+  };
+
+  // ---- small helpers -------------------------------------------------------------------
+  const $ = (selector) => document.querySelector(selector);
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "className") node.className = value;
+      else if (key === "text") node.textContent = String(value);
+      else if (key === "dataset") Object.assign(node.dataset, value);
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child === undefined || child === null) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function label(kind, value) {
+    return (LABELS[kind] && LABELS[kind][value]) || String(value || "—");
+  }
+
+  function duration(seconds) {
+    const s = Math.max(0, Math.round(seconds || 0));
+    if (s < 60) return s + "秒 s";
+    if (s < 3600) return Math.floor(s / 60) + "分" + String(s % 60).padStart(2, "0") + "秒";
+    return Math.floor(s / 3600) + "时" + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + "分";
+  }
+
+  function clock(epoch) {
+    return epoch ? new Date(epoch * 1000).toLocaleString() : "—";
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  function notify(text, kind) {
+    const bar = $("#message-bar");
+    bar.textContent = text;
+    bar.className = kind || "error";
+    show(bar, true);
+    clearTimeout(notify.timer);
+    notify.timer = setTimeout(() => show(bar, false), 6000);
+  }
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (response.status === 401 && path !== "/api/login") {
+      endSession("登录已过期,请重新登录 Session expired, please log in again");
+    }
+    if (!response.ok) throw new ApiError(response.status, (data && data.error) || response.statusText);
+    return data;
+  }
+
+  function failed(error) {
+    if (error instanceof ApiError && error.status === 401) return;
+    notify((error && error.message) || String(error));
+  }
+
+  // ---- session -------------------------------------------------------------------------
+  async function logIn(event) {
+    event.preventDefault();
+    const errorBox = $("#login-error");
+    show(errorBox, false);
+    try {
+      const data = await api("POST", "/api/login", {
+        username: $("#login-username").value,
+        password: $("#login-password").value,
+      });
+      state.token = data.token;
+      sessionStorage.setItem(TOKEN_KEY, data.token);
+      $("#login-password").value = "";
+      await start();
+    } catch (error) {
+      errorBox.textContent = error.status === 401 ? "用户名或密码错误 Wrong username or password" : error.message;
+      show(errorBox, true);
+    }
+  }
+
+  async function logOut() {
+    try {
+      await api("POST", "/api/logout");
+    } catch (error) {
+      /* the session is ended locally either way */
+    }
+    endSession();
+  }
+
+  function endSession(message) {
+    state.token = null;
+    state.me = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (state.source) state.source.close();
+    state.source = null;
+    clearInterval(state.refreshTimer);
+    show($("#login-view"), true);
+    show($("#desk-view"), false);
+    show($("#stats-view"), false);
+    show($("#tabs"), false);
+    show($("#whoami"), false);
+    if (message) notify(message);
+  }
+
+  async function start() {
+    state.me = await api("GET", "/api/me");
+    $("#me-name").textContent = state.me.display_name || state.me.username;
+    $("#me-role").textContent = label("userRole", state.me.role);
+    show($("#login-view"), false);
+    show($("#tabs"), true);
+    show($("#whoami"), true);
+    switchView("desk-view");
+    await Promise.all([loadQueue(), loadSupervisors()]);
+    connectStream();
+    clearInterval(state.refreshTimer);
+    state.refreshTimer = setInterval(tickWaits, 1000);
+  }
+
+  function switchView(id) {
+    for (const view of document.querySelectorAll(".view")) show(view, view.id === id);
+    for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.view === id);
+    if (id === "stats-view") loadStats().catch(failed);
+  }
+
+  // ---- live updates --------------------------------------------------------------------
+  function connectStream() {
+    if (state.source) state.source.close();
+    const source = new EventSource("/api/stream?token=" + encodeURIComponent(state.token));
+    state.source = source;
+    const live = $("#live-status");
+    source.onopen = () => live.classList.replace("off", "on");
+    source.onerror = () => {
+      live.classList.replace("on", "off");
+      if (source.readyState === EventSource.CLOSED) {
+        // The server refused the stream: find out whether the session is still valid.
+        api("GET", "/api/me").then(() => setTimeout(connectStream, 3000), failed);
+      }
+    };
+    const onChange = (event) => {
+      let data = {};
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        data = {};
+      }
+      scheduleQueueReload();
+      if (state.selected && data.handoff_id === state.selected) scheduleDetailReload();
+    };
+    for (const kind of ["handoff_opened", "handoff_claimed", "handoff_transferred", "handoff_resolved", "message"]) {
+      source.addEventListener(kind, onChange);
+    }
+    source.addEventListener("unauthorized", () => endSession("登录已过期,请重新登录 Session expired, please log in again"));
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn().catch(failed), ms);
+    };
+  }
+  const scheduleQueueReload = debounce(() => loadQueue(), 150);
+  const scheduleDetailReload = debounce(() => loadDetail(state.selected), 150);
+
+  // ---- the queue -----------------------------------------------------------------------
+  async function loadQueue() {
+    state.overview = await api("GET", "/api/handoffs");
+    state.fetchedAt = Date.now();
+    renderList("#queue-list", "#queue-count", state.overview.queue, "queue-item");
+    renderList("#mine-list", "#mine-count", state.overview.mine, "mine-item");
+    const team = state.overview.team;
+    show($("#team-section"), Array.isArray(team));
+    if (Array.isArray(team)) renderList("#team-list", "#team-count", team, "team-item");
+  }
+
+  function renderList(listSelector, countSelector, items, testid) {
+    const list = $(listSelector);
+    $(countSelector).textContent = String(items.length);
+    list.replaceChildren(
+      ...items.map((item) =>
+        el(
+          "li",
+          {
+            className: "handoff" + (item.handoff_id === state.selected ? " selected" : ""),
+            dataset: { testid, handoffId: item.handoff_id },
+            tabindex: "0",
+            onclick: () => select(item.handoff_id),
+            onkeydown: (event) => { if (event.key === "Enter") select(item.handoff_id); },
+          },
+          el("div", { className: "line" },
+            el("span", { className: "badge priority-" + item.priority, dataset: { testid: "priority-badge" }, text: label("priority", item.priority) }),
+            item.vip_tier ? el("span", { className: "badge vip", text: "VIP " + item.vip_tier }) : null,
+            el("span", { className: "channel", text: item.channel }),
+            el("span", { className: "wait", dataset: { testid: "queue-wait", wait: item.wait_seconds, status: item.status }, text: duration(item.wait_seconds) }),
+          ),
+          el("div", { className: "reason", text: label("reason", item.reason) + (item.agent && testid !== "queue-item" ? " · " + item.agent : "") }),
+          el("div", { className: "summary", text: item.summary }),
+        ),
+      ),
+    );
+  }
+
+  function tickWaits() {
+    const elapsed = (Date.now() - state.fetchedAt) / 1000;
+    for (const node of document.querySelectorAll("#queue-list [data-testid=queue-wait]")) {
+      node.textContent = duration(Number(node.dataset.wait) + elapsed);
+    }
+  }
+
+  // ---- one conversation ----------------------------------------------------------------
+  async function select(handoffId) {
+    state.selected = handoffId;
+    for (const node of document.querySelectorAll(".handoff")) node.classList.toggle("selected", node.dataset.handoffId === handoffId);
+    clearWarnings();
+    $("#reply-text").value = "";
+    $("#note-text").value = "";
+    await loadDetail(handoffId).catch(failed);
+  }
+
+  async function loadDetail(handoffId) {
+    if (!handoffId) return;
+    const detail = await api("GET", "/api/handoffs/" + encodeURIComponent(handoffId));
+    if (handoffId !== state.selected) return;
+    state.detail = detail;
+    renderDetail(detail);
+  }
+
+  function renderDetail(detail) {
+    const record = detail.handoff;
+    const can = detail.permissions;
+    show($("#conversation-empty"), false);
+    show($("#conversation-body"), true);
+    show($("#record-panel"), true);
+    $("#handoff-title").textContent = label("category", record.category) + " · " + record.channel + " · " + record.conversation_id;
+    $("#handoff-status").textContent = label("status", record.status) + (record.agent ? " · " + record.agent : "");
+    show($("#claim"), can.claim);
+    show($("#reply-box"), can.reply);
+    show($("#transfer-box"), can.transfer);
+    show($("#resolve-box"), can.resolve);
+    show($("#note-box"), record.status !== "resolved");
+
+    const transcript = $("#transcript");
+    transcript.replaceChildren(
+      ...detail.transcript.map((turn) =>
+        el("li", { className: "turn role-" + turn.role, dataset: { testid: "transcript-turn", role: turn.role } },
+          el("div", { className: "who", text: label("role", turn.role) + (turn.agent ? " · " + turn.agent : "") + " · " + clock(turn.at) }),
+          el("div", { className: "text", text: turn.text }),
+        ),
+      ),
+    );
+    transcript.scrollTop = transcript.scrollHeight;
+    renderRecord(record, detail);
+    renderSuggestions(detail.suggestions);
+  }
+
+  function renderRecord(record, detail) {
+    const alerts = $("#customer-alerts");
+    alerts.replaceChildren(
+      ...detail.alerts.map((alert) => {
+        if (alert.type === "repeat_complaints") {
+          return el("li", { className: "alert danger", dataset: { testid: "repeat-complaints" },
+            text: "该用户" + alert.days + "天内投诉" + alert.count + "次 · " + alert.count + " complaints in " + alert.days + " days" });
+        }
+        if (alert.type === "vip") return el("li", { className: "alert vip", text: "VIP客户 VIP customer: " + alert.tier });
+        return el("li", { className: "alert", text: alert.type });
+      }),
+    );
+
+    const fields = [
+      ["类别 Category", label("category", record.category)],
+      ["优先级 Priority", label("priority", record.priority)],
+      ["转人工原因 Reason", label("reason", record.reason)],
+      ["触发信号 Signals", (record.signals || []).join(", ") || "—"],
+      ["意图 Top intents", (record.top_intents || []).map((i) => i.name + " " + Math.round((i.confidence || 0) * 100) + "%").join(", ") || "—"],
+      ["等待 Waited", duration(detail.wait_seconds) + (detail.position ? " · #" + detail.position : "")],
+      ["语言 Language", record.language],
+      ["摘要 Summary", record.summary],
+    ];
+    const profile = record.profile || {};
+    const rows = [];
+    for (const [name, value] of fields) rows.push(el("dt", { text: name }), el("dd", { text: value }));
+    rows.push(el("dt", { text: "客户资料 Profile" }), el("dd", {}, keyValues(profile)));
+    rows.push(el("dt", { text: "槽位 Slots" }), el("dd", {}, keyValues(record.slots || {})));
+    if (record.outcome) rows.push(el("dt", { text: "结果 Outcome" }), el("dd", { text: record.outcome + (record.follow_up_at ? " · " + clock(record.follow_up_at) : "") }));
+    $("#record-fields").replaceChildren(...rows);
+  }
+
+  function keyValues(mapping) {
+    const entries = Object.entries(mapping);
+    if (!entries.length) return el("span", { text: "—" });
+    return el("ul", { className: "kv" },
+      ...entries.map(([key, value]) => el("li", {}, el("b", { text: key + ": " }), typeof value === "string" ? value : JSON.stringify(value))));
+  }
+
+  function renderSuggestions(suggestions) {
+    const list = $("#suggestions");
+    if (!suggestions.length) {
+      list.replaceChildren(el("li", { className: "empty", text: "暂无建议 No suggestions" }));
+      return;
+    }
+    list.replaceChildren(
+      ...suggestions.map((s) =>
+        el("li", { dataset: { testid: "suggestion", faqId: s.faq_id } },
+          el("div", { className: "question", text: s.question + " (" + Math.round(s.score * 100) + "%)" }),
+          el("div", { className: "answer", text: s.text }),
+          el("button", { type: "button", className: "secondary", dataset: { testid: "suggestion-insert" },
+            onclick: () => insertText(s.text) }, "插入 Insert"),
+        ),
+      ),
+    );
+  }
+
+  function insertText(text) {
+    const box = $("#reply-text");
+    box.value = box.value ? box.value + "\n" + text : text;
+    clearWarnings();
+    box.focus();
+  }
+
+  async function loadSupervisors() {
+    const data = await api("GET", "/api/supervisors");
+    const select = $("#transfer-to");
+    select.replaceChildren(
+      ...data.supervisors
+        .filter((s) => !state.me || s.username !== state.me.username)
+        .map((s) => el("option", { value: s.username, text: (s.display_name || s.username) + (s.online ? " ● 在线 online" : "") })),
+    );
+  }
+
+  // ---- actions -------------------------------------------------------------------------
+  async function claim() {
+    try {
+      await api("POST", "/api/handoffs/" + encodeURIComponent(state.selected) + "/claim");
+      notify("已认领 Claimed", "ok");
+    } catch (error) {
+      if (error.status === 409) notify("已被其他客服认领 Someone else claimed it first");
+      else failed(error);
+    }
+    await Promise.all([loadQueue(), loadDetail(state.selected)]).catch(failed);
+  }
+
+  function clearWarnings() {
+    state.warnedText = null;
+    $("#reply-warnings").replaceChildren();
+    show($("#reply-warnings"), false);
+    show($("#reply-send-anyway"), false);
+  }
+
+  function warningText(warning) {
+    if (warning.type === "forbidden_phrase") {
+      return "避免使用“" + warning.phrase + "”,建议改为“" + warning.instead + "” · Avoid “" + warning.phrase + "”, say “" + warning.instead + "”";
+    }
+    if (warning.type === "too_many_emoji") {
+      return "表情过多(" + warning.count + "个,最多" + warning.max + "个)· Too many emoji (" + warning.count + ", max " + warning.max + ")";
+    }
+    return warning.message || warning.type;
+  }
+
+  async function sendReply(force) {
+    const text = $("#reply-text").value.trim();
+    if (!text) return;
+    try {
+      if (!force) {
+        const check = await api("POST", "/api/check-text", { text });
+        if (check.warnings.length) {
+          state.warnedText = text;
+          $("#reply-warnings").replaceChildren(
+            ...check.warnings.map((w) => el("li", { dataset: { testid: "reply-warning" }, text: warningText(w) })),
+          );
+          show($("#reply-warnings"), true);
+          show($("#reply-send-anyway"), true);
+          return;
+        }
+      }
+      await api("POST", "/api/handoffs/" + encodeURIComponent(state.selected) + "/messages", { text });
+      $("#reply-text").value = "";
+      clearWarnings();
+      await loadDetail(state.selected);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async function saveNote() {
+    const text = $("#note-text").value.trim();
+    if (!text) return;
+    try {
+      await api("POST", "/api/handoffs/" + encodeURIComponent(state.selected) + "/notes", { text });
+      $("#note-text").value = "";
+      await loadDetail(state.selected);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async function transfer() {
+    const to = $("#transfer-to").value;
+    if (!to) return notify("没有可转接的主管 No supervisor to transfer to");
+    try {
+      await api("POST", "/api/handoffs/" + encodeURIComponent(state.selected) + "/transfer", { to });
+      notify("已转接 Transferred to " + to, "ok");
+      await Promise.all([loadQueue(), loadDetail(state.selected)]);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async function resolve() {
+    const outcome = $("#resolve-outcome").value;
+    const body = { outcome };
+    if (outcome === "follow_up") {
+      const due = $("#follow-up-at").value;
+      if (!due) return notify("请选择回访时间 Pick when to follow up");
+      body.follow_up_at = new Date(due).toISOString();
+    }
+    try {
+      await api("POST", "/api/handoffs/" + encodeURIComponent(state.selected) + "/resolve", body);
+      notify("已结束,会话交还机器人 Resolved, back to the bot", "ok");
+      await Promise.all([loadQueue(), loadDetail(state.selected)]);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  // ---- stats ---------------------------------------------------------------------------
+  async function loadStats() {
+    const stats = await api("GET", "/api/stats");
+    const csat = stats.csat;
+    const cards = [
+      ["stat-queue-length", "排队数 In queue", stats.queue.length],
+      ["stat-max-wait", "最长等待 Longest wait", stats.queue.max_wait_seconds === null ? "—" : duration(stats.queue.max_wait_seconds)],
+      ["stat-avg-wait", "平均等待 Average wait", stats.queue.avg_wait_seconds === null ? "—" : duration(stats.queue.avg_wait_seconds)],
+      ["stat-assigned", "处理中 Being handled", stats.assigned],
+      ["stat-resolved", "已结束 Resolved", stats.resolved.count],
+      ["stat-claim-wait", "平均接起时间 Avg wait until claim", stats.resolved.avg_wait_until_claim_seconds === null ? "—" : duration(stats.resolved.avg_wait_until_claim_seconds)],
+      ["stat-handle", "平均处理时长 Avg handle time", stats.resolved.avg_handle_seconds === null ? "—" : duration(stats.resolved.avg_handle_seconds)],
+      ["stat-csat", "满意度 CSAT", csat.average === null ? "—" : csat.average.toFixed(2) + " / 5"],
+      ["stat-five-star", "五星率 Five-star rate", csat.five_star_rate === null ? "—" : Math.round(csat.five_star_rate * 100) + "%"],
+      ["stat-online", "在线客服 Agents online", stats.agents_online.count],
+    ];
+    $("#stat-cards").replaceChildren(
+      ...cards.map(([id, name, value]) =>
+        el("div", { className: "card", id, dataset: { testid: "stat-card" } },
+          el("div", { className: "value", text: value }), el("div", { className: "name", text: name }))),
+    );
+    bars("#chart-reasons", Object.entries(stats.by_reason).map(([k, v]) => [label("reason", k), v]));
+    bars("#chart-priority", ["high", "normal", "low"].map((p) => [label("priority", p), stats.queue.by_priority[p] || 0]));
+    bars("#chart-csat", ["5", "4", "3", "2", "1"].map((s) => [s + "★", csat.by_score[s] || 0]));
+  }
+
+  function bars(selector, rows) {
+    const max = Math.max(1, ...rows.map(([, value]) => value));
+    const chart = $(selector);
+    if (!rows.length) {
+      chart.replaceChildren(el("p", { className: "empty", text: "暂无数据 No data" }));
+      return;
+    }
+    chart.replaceChildren(
+      ...rows.map(([name, value]) => {
+        const bar = el("div", { className: "bar" });
+        bar.style.width = (100 * value) / max + "%";
+        return el("div", { className: "bar-row", dataset: { testid: "bar" } },
+          el("span", { className: "bar-label", text: name }),
+          el("span", { className: "bar-track" }, bar),
+          el("span", { className: "bar-value", text: value }));
+      }),
+    );
+  }
+
+  // ---- wiring --------------------------------------------------------------------------
+  document.addEventListener("DOMContentLoaded", () => {
+    $("#login-form").addEventListener("submit", logIn);
+    $("#logout").addEventListener("click", logOut);
+    for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => switchView(tab.dataset.view));
+    $("#claim").addEventListener("click", claim);
+    $("#reply-send").addEventListener("click", () => sendReply(false));
+    $("#reply-send-anyway").addEventListener("click", () => sendReply(true));
+    $("#reply-text").addEventListener("input", () => {
+      if (state.warnedText !== null && $("#reply-text").value.trim() !== state.warnedText) clearWarnings();
+    });
+    $("#note-save").addEventListener("click", saveNote);
+    $("#transfer-submit").addEventListener("click", transfer);
+    $("#resolve-outcome").addEventListener("change", () => show($("#follow-up-at"), $("#resolve-outcome").value === "follow_up"));
+    $("#resolve").addEventListener("click", resolve);
+    $("#stats-refresh").addEventListener("click", () => loadStats().catch(failed));
+    if (state.token) start().catch(() => endSession());
+  });
+})();
