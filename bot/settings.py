@@ -117,6 +117,9 @@ class Settings:
     wechat_app_secret: Secret = field(default_factory=lambda: Secret(""))
     wechat_token: Secret = field(default_factory=lambda: Secret(""))
     wechat_aes_key: Secret = field(default_factory=lambda: Secret(""))
+    # Where the channels' APIs are: the real ones by default, local stand-ins in tests.
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -146,6 +149,8 @@ class Settings:
             wechat_app_secret=Secret(env.get("WECHAT_APP_SECRET", "")),
             wechat_token=Secret(env.get("WECHAT_TOKEN", "")),
             wechat_aes_key=Secret(env.get("WECHAT_AES_KEY", "")),
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
+            wechat_api_base_url=env.get("WECHAT_API_BASE_URL", "").strip() or "https://api.weixin.qq.com/cgi-bin/",
         )
 
     @property

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from bot.credentials import disabled_channels, write_credentials
 from bot.redis_client import rasa_store_env, start_redis
 from bot.redis_server import EmbeddedRedis
 from bot.settings import Settings, SettingsError
@@ -95,7 +96,7 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def build_services(settings: Settings, rasa_token: str, model: Path) -> List[Service]:
+def build_services(settings: Settings, rasa_token: str, model: Path, credentials: Optional[Path] = None) -> List[Service]:
     """The three Python services, in start order."""
     python = sys.executable
     logs = settings.var_dir / "logs"
@@ -113,7 +114,7 @@ def build_services(settings: Settings, rasa_token: str, model: Path) -> List[Ser
                 python, "-m", "rasa", "run",
                 "--model", str(model),
                 "--endpoints", str(settings.project_root / "endpoints.yml"),
-                "--credentials", str(settings.project_root / "credentials.yml"),
+                "--credentials", str(credentials or settings.project_root / "credentials.yml"),
                 "--port", str(settings.rasa_port),
                 "--interface", settings.host,
                 "--enable-api",
@@ -165,7 +166,10 @@ class Stack:
                     "PYTHONUNBUFFERED": "1",
                 }
             )
-            self.services = build_services(self.settings, token, model)
+            credentials = write_credentials(self.settings)
+            for channel, missing in disabled_channels_of(self.settings).items():
+                logger.info("channel %s is off: %s not set", channel, ", ".join(missing))
+            self.services = build_services(self.settings, token, model, credentials)
             for service in self.services:
                 on_phase(f"starting the {service.name}")
                 service.start(env, self.settings.project_root)
@@ -189,6 +193,16 @@ class Stack:
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
             self.embedded_redis = None
+
+
+def disabled_channels_of(settings: Settings) -> Dict[str, List[str]]:
+    """Channels of credentials.yml left off for want of their secrets."""
+    import os
+
+    import yaml
+
+    config = yaml.safe_load((settings.project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
+    return disabled_channels(config, os.environ)
 
 
 def _existing_model(settings: Settings) -> Path:
