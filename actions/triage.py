@@ -25,7 +25,7 @@ from bot.triage import Triage, TriageRules, triage
 
 # Messages the escalation check leaves alone: a person was asked for (the rules hand over),
 # or an agent just handed the conversation back.
-_NOT_CHECKED = {"request_human", "handoff_resolved"}
+_NOT_CHECKED = {"request_human", "handoff_resolved", "non_text_message"}
 
 
 class ValidateSlotMappings(ValidationAction):
