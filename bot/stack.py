@@ -224,6 +224,7 @@ def _banner(settings: Settings, redis_url: str) -> str:
         [
             "",
             "The customer-service assistant is running:",
+            f"  Web chat        http://127.0.0.1:{settings.rasa_port}/chat",
             f"  REST webhook    http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",
             f"  Rasa HTTP API   http://127.0.0.1:{settings.rasa_port}/  (token in RASA_API_TOKEN or var/rasa_api_token)",
             f"  Action server   http://127.0.0.1:{settings.actions_port}/health",
