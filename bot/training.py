@@ -5,6 +5,7 @@ Run as ``python -m bot.training`` (what ``make train`` does); ``--force`` retrai
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import logging
 import os
@@ -117,7 +118,18 @@ def rasa_environment(settings: Settings) -> Dict[str, str]:
 
 
 def ensure_model(settings: Settings, force: bool = False) -> Path:
-    """Train the model unless one trained from exactly the current inputs exists; return its path."""
+    """Train the model unless one trained from exactly the current inputs exists; return its path.
+
+    One training at a time per var/: a second caller waits for the first and then finds the
+    model up to date, instead of training the same model twice into the same file.
+    """
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.models_dir / ".training.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_model_locked(settings, force)
+
+
+def _ensure_model_locked(settings: Settings, force: bool) -> Path:
     write_derived_data(settings)
     current = fingerprint(settings)
     target = model_path(settings)
