@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from bot import log_masking
 from bot.credentials import disabled_channels, write_credentials
 from bot.redis_client import rasa_store_env, start_redis
 from bot.redis_server import EmbeddedRedis
@@ -26,6 +27,8 @@ from bot.settings import Settings, SettingsError
 from bot.training import ensure_model, rasa_environment
 
 logger = logging.getLogger("bot.stack")
+# The Rasa processes' logging: personal data masked in every line (bot/log_masking.py).
+LOGGING_CONFIG = "logging.yml"
 
 
 class StackError(RuntimeError):
@@ -100,11 +103,16 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
     """The three Python services, in start order."""
     python = sys.executable
     logs = settings.var_dir / "logs"
+    logging_config = settings.project_root / LOGGING_CONFIG
     local = "127.0.0.1"
     return [
         Service(
             name="action server",
-            command=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            command=[
+                python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port),
+                # rasa_sdk spells this option with an underscore.
+                "--logging-config_file", str(logging_config),
+            ],
             health_url=f"http://{local}:{settings.actions_port}/health",
             log_path=logs / "actions.log",
         ),
@@ -118,6 +126,7 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
                 "--port", str(settings.rasa_port),
                 "--interface", settings.host,
                 "--enable-api",
+                "--logging-config-file", str(logging_config),
                 # One argument with "=": a generated token may start with "-", which argparse
                 # would otherwise read as an option (and exit with code 2).
                 f"--auth-token={rasa_token}",
@@ -132,6 +141,22 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
             log_path=logs / "console.log",
         ),
     ]
+
+
+def service_environment(settings: Settings, redis_url: str) -> Dict[str, str]:
+    """What every child process is started with: the Redis address, the ports, var/."""
+    env = rasa_environment(settings)
+    env.update(rasa_store_env(redis_url))
+    env.update(
+        {
+            "ACTIONS_PORT": str(settings.actions_port),
+            "RASA_PORT": str(settings.rasa_port),
+            "CONSOLE_PORT": str(settings.console_port),
+            "VAR_DIR": str(settings.var_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
 
 
 class Stack:
@@ -155,17 +180,7 @@ class Stack:
             model = self.model or (ensure_model(self.settings) if self.train else _existing_model(self.settings))
             token = self.settings.resolved_rasa_api_token().reveal()
             self.settings.resolved_console_admin_password()  # generated once, so the banner can point at it
-            env = rasa_environment(self.settings)
-            env.update(rasa_store_env(self.redis_url))
-            env.update(
-                {
-                    "ACTIONS_PORT": str(self.settings.actions_port),
-                    "RASA_PORT": str(self.settings.rasa_port),
-                    "CONSOLE_PORT": str(self.settings.console_port),
-                    "VAR_DIR": str(self.settings.var_dir),
-                    "PYTHONUNBUFFERED": "1",
-                }
-            )
+            env = service_environment(self.settings, self.redis_url)
             credentials = write_credentials(self.settings)
             for channel, missing in disabled_channels_of(self.settings).items():
                 logger.info("channel %s is off: %s not set", channel, ", ".join(missing))
@@ -251,6 +266,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-train", action="store_true", help="serve the existing model, never train")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_masking.install()
     try:
         settings = Settings.from_env()
     except SettingsError as error:
