@@ -11,16 +11,13 @@ from typing import Dict
 from bot.backends import customer_directory, order_backend
 from bot.complaints import ComplaintPlaybook
 from bot.customers import CustomerDirectory
-from bot.availability import ServiceHours
 from bot.config_files import SERVICE_DIR, load_mapping
 from bot.escalation import EscalationRules
 from bot.feedback import FeedbackStore
-from bot.handoff import HandoffStore
 from bot.handoff_desk import HandoffDesk
 from bot.incidents import IncidentBoard
 from bot.knowledge import KnowledgeBase
 from bot.orders import OrderBackend
-from bot.presence import AgentPresence
 from bot.redis_client import connect
 from bot.settings import PROJECT_ROOT, Settings
 from bot.suggestions import SuggestionRouter
@@ -98,15 +95,7 @@ def knowledge() -> KnowledgeBase:
     return KnowledgeBase.load(PROJECT_ROOT / "data" / "faq")
 
 
+@lru_cache(maxsize=None)
 def handoff_desk() -> HandoffDesk:
     """Queues conversations for agents in the shared Redis."""
-    client = redis_connection()
-    return HandoffDesk(
-        store=HandoffStore(client),
-        presence=AgentPresence(client),
-        tickets=TicketStore(client),
-        customers=customers(),
-        knowledge=knowledge(),
-        hours=ServiceHours.load().with_hours(Settings.from_env().service_hours),
-        rules=escalation_rules(),
-    )
+    return HandoffDesk.on_redis(redis_connection(), Settings.from_env())

@@ -22,6 +22,7 @@ REASONS = (
     "vip_complaint",
     "repeat_complainer",
     "beyond_authority",
+    "technical_failure",  # the action server could not be reached (channels/resilience.py)
 )
 
 

@@ -19,6 +19,8 @@ from bot.presence import AgentPresence
 from bot.tickets import TicketStore
 
 CALLBACK_DUE = dt.timedelta(hours=4)
+# The first tag of a call-back ticket, the second is the handoff reason (statistics read both).
+CALLBACK_TAG = "人工回电"
 
 
 def _utcnow() -> dt.datetime:
@@ -59,6 +61,22 @@ class HandoffDesk:
         self._hours = hours
         self._rules = rules
         self._clock = clock
+
+    @classmethod
+    def on_redis(cls, client: Any, settings: Any) -> "HandoffDesk":
+        """The desk every process builds: shared Redis, the project's service files, the backends."""
+        from bot.backends import customer_directory
+        from bot.settings import PROJECT_ROOT
+
+        return cls(
+            store=HandoffStore(client),
+            presence=AgentPresence(client),
+            tickets=TicketStore(client),
+            customers=customer_directory(),
+            knowledge=KnowledgeBase.load(PROJECT_ROOT / "data" / "faq"),
+            hours=ServiceHours.load().with_hours(settings.service_hours),
+            rules=EscalationRules.load(),
+        )
 
     def complaints_in_window(self, conversation_id: str) -> int:
         """Complaint tickets this customer opened within the repeat-complaint window."""
@@ -126,6 +144,6 @@ class HandoffDesk:
             summary=" / ".join(said),
             due_in=CALLBACK_DUE,
             department="customer_service",
-            tags=("人工回电", reason),
+            tags=(CALLBACK_TAG, reason),
         )
         return HandoffOutcome(queued=False, ticket_id=ticket.ticket_id, back_at=back_at)

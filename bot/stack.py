@@ -169,6 +169,7 @@ class Stack:
         self.redis_url: Optional[str] = None
         self.embedded_redis: Optional[EmbeddedRedis] = None
         self.services: List[Service] = []
+        self.env: Dict[str, str] = {}
         self.stop_event = threading.Event()
 
     def start(self, on_phase: Callable[[str], None] = lambda _: None) -> None:
@@ -181,6 +182,7 @@ class Stack:
             token = self.settings.resolved_rasa_api_token().reveal()
             self.settings.resolved_console_admin_password()  # generated once, so the banner can point at it
             env = service_environment(self.settings, self.redis_url)
+            self.env = env
             credentials = write_credentials(self.settings)
             for channel, missing in disabled_channels_of(self.settings).items():
                 logger.info("channel %s is off: %s not set", channel, ", ".join(missing))
@@ -192,6 +194,17 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+
+    def service(self, name: str) -> Service:
+        """The service called ``name`` (e.g. "action server")."""
+        return next(s for s in self.services if s.name == name)
+
+    def restart(self, name: str) -> None:
+        """Stop and start one service with the environment the stack gave it, and wait until healthy."""
+        service = self.service(name)
+        service.stop()
+        service.start(self.env, self.settings.project_root)
+        service.wait_healthy(timeout=180, stop_event=threading.Event())
 
     def first_exited(self) -> Optional[Service]:
         """A service whose process has ended on its own, if any."""

@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.outbox import OutboxMessage
-from channels import runtime
+from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
 from channels.messages import clean_text
@@ -95,7 +95,8 @@ class GatedRestInput(InputChannel):
                 return response.json(waiting)
             collector = CollectingOutputChannel()
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata))
+            message = UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata)
+            await resilience.handle(resilience.agent_of(request), on_new_message, message, runtime.handoff_desk)
             return response.json(waiting + collector.messages)
 
         def make_handler(app: Sanic):

@@ -12,6 +12,7 @@ import redis
 
 from bot.gate import HandoffGate
 from bot.handoff import HandoffStore
+from bot.handoff_desk import HandoffDesk
 from bot.outbox import Outbox
 from bot.redis_client import connect
 from bot.settings import Settings
@@ -31,6 +32,12 @@ def gate() -> HandoffGate:
 def handoffs() -> HandoffStore:
     """The handoff store on the shared Redis."""
     return HandoffStore(redis_client())
+
+
+@lru_cache(maxsize=None)
+def handoff_desk() -> HandoffDesk:
+    """Hands conversations to agents; used here only when the action server is down."""
+    return HandoffDesk.on_redis(redis_client(), Settings.from_env())
 
 
 def outbox() -> Outbox:

@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.outbox import OutboxMessage
-from channels import runtime
+from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
 from channels.messages import clean_text
@@ -123,6 +123,12 @@ class WebChatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        server: Dict[str, Any] = {}
+
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Sanic, _loop: Any = None) -> None:
+            server["app"] = app  # Rasa's agent is app.ctx.agent, replaced when a new model is loaded
+
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             return True
@@ -155,7 +161,8 @@ class WebChatInput(InputChannel):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            await on_new_message(UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {}))
+            message = UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {})
+            await resilience.handle(getattr(server["app"].ctx, "agent", None) if "app" in server else None, on_new_message, message, runtime.handoff_desk)
 
         def make_handler(app: Sanic):
             async def deliver(message: OutboxMessage) -> None:
