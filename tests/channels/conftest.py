@@ -1,0 +1,179 @@
+"""Channels on loopback: the Bot API stand-in, the Telegram channel on its own Sanic server, a scripted bot."""
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+
+import aiohttp
+import pytest
+import redis
+import yaml
+from rasa.core.channels.channel import UserMessage, register
+from sanic import Sanic
+
+from bot.settings import Secret
+from channels.telegram import SECRET_HEADER, TelegramInput
+from channels.telegram_bot import TelegramBot
+from tests.channels.telegram_api import BotApiStandIn
+from tests.conftest import free_port
+
+TOKEN = "123456789:AAtest-token_for_the_stand-in"
+SECRET = "s3cret-Token_for-tests"
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+
+# Sanic rewrites some of its own methods when an app starts; outside test mode a second app
+# in one process trips over the rewritten source (what sanic-testing switches on too).
+Sanic.test_mode = True
+
+
+@pytest.fixture
+def bot_api() -> Iterator[BotApiStandIn]:
+    """The Bot API stand-in, for TOKEN."""
+    api = BotApiStandIn(token=TOKEN).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+async def telegram_bot(bot_api: BotApiStandIn) -> AsyncIterator[TelegramBot]:
+    """The process bot, pointed at the stand-in."""
+    bot = TelegramBot(Secret(TOKEN), bot_api.base_url)
+    yield bot
+    await bot.close()
+
+
+def domain_text(response: str, language: str = "zh") -> str:
+    """A response's text from domain.yml in ``language`` (zh is the unconditional variant)."""
+    variants = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"][response]
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        wanted = [c.get("value") for c in conditions if c.get("name") == "language"]
+        if (language == "zh" and not conditions) or wanted == [language]:
+            return variant["text"]
+    raise KeyError(response)
+
+
+class ScriptedBot:
+    """Stands in for Rasa's agent: records each message and answers with domain.yml's responses.
+
+    ``/non_text_message`` gets ``utter_ask_for_text`` in the language of its entity,
+    ``/handoff_resolved`` gets ``utter_handback``, intents get nothing, words get ``utter_greet``.
+    """
+
+    def __init__(self) -> None:
+        self.messages: List[UserMessage] = []
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        text = message.text or ""
+        language = "zh"
+        if "{" in text:
+            language = json.loads(text[text.index("{"):]).get("language", "zh")
+        if text.startswith("/non_text_message"):
+            response = "utter_ask_for_text"
+        elif text == "/handoff_resolved":
+            response = "utter_handback"
+        elif text.startswith("/"):
+            return
+        else:
+            response = "utter_greet"
+        await message.output_channel.send_response(message.sender_id, {"text": domain_text(response, language)})
+
+    def texts(self) -> List[str]:
+        return [m.text or "" for m in self.messages]
+
+
+class Webhook:
+    """The channel served by a real Sanic server; ``post`` sends what Telegram would."""
+
+    def __init__(self, base: str, channel: TelegramInput, bot: ScriptedBot, session: aiohttp.ClientSession) -> None:
+        self.url = f"{base}/webhooks/telegram/webhook"
+        self.base = base
+        self.channel = channel
+        self.bot = bot
+        self.session = session
+
+    async def post(self, update: Any = None, *, secret: Optional[str] = SECRET, body: Optional[bytes] = None,
+                   content_type: str = "application/json") -> aiohttp.ClientResponse:
+        headers = {"Content-Type": content_type}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        data = body if body is not None else json.dumps(update, ensure_ascii=False).encode()
+        async with self.session.post(self.url, data=data, headers=headers) as answer:
+            await answer.read()
+            return answer
+
+    async def settled(self) -> None:
+        """Wait until the background turns are done."""
+        assert await self.channel.tasks.drain(15)
+
+
+@asynccontextmanager
+async def serve_channel(channel: TelegramInput, agent: Any) -> AsyncIterator[str]:
+    """Register ``channel`` as Rasa does (``/webhooks/<name>/``) on a Sanic server on a free port."""
+    app = Sanic(f"telegram-test-{uuid.uuid4().hex[:12]}")
+    app.ctx.agent = agent
+    register([channel], app, route="/webhooks/")
+    port = free_port()
+    # Listening already (create_server awaits the server); then the listeners, as Sanic runs them.
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
+
+
+@pytest.fixture
+def make_channel(bot_api: BotApiStandIn, redis_client: redis.Redis):
+    """``make_channel()``: a TelegramInput on the stand-in and the test's Redis."""
+    def make(**kwargs: Any) -> TelegramInput:
+        kwargs.setdefault("redis_client", lambda: redis_client)
+        return TelegramInput(Secret(TOKEN), Secret(SECRET), bot_api.base_url, **kwargs)
+    return make
+
+
+@pytest.fixture
+async def webhook(make_channel) -> AsyncIterator[Webhook]:
+    """The channel, running, with a scripted bot behind it."""
+    channel = make_channel()
+    bot = ScriptedBot()
+    async with serve_channel(channel, bot) as base, aiohttp.ClientSession() as session:
+        yield Webhook(base, channel, bot, session)
+
+
+def text_update(update_id: int, text: str, chat_id: int = 4242, language_code: str = "zh-hans", **message: Any) -> Dict[str, Any]:
+    """A private text message, as Telegram posts it."""
+    body = {
+        "message_id": update_id * 10,
+        "date": 1_700_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": "小明"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "小明", "language_code": language_code},
+        "text": text,
+    }
+    body.update(message)
+    if body.get("text") is None:
+        del body["text"]
+    return {"update_id": update_id, "message": body}
+
+
+def callback_update(update_id: int, data: str, chat_id: int = 4242, language_code: str = "zh-hans") -> Dict[str, Any]:
+    """A pressed inline button under one of the bot's messages."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cq-{update_id}",
+            "chat_instance": "ci-1",
+            "from": {"id": chat_id, "is_bot": False, "first_name": "小明", "language_code": language_code},
+            "message": {"message_id": 1, "date": 1_700_000_000, "chat": {"id": chat_id, "type": "private"},
+                        "text": "请选择"},
+            "data": data,
+        },
+    }
