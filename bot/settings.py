@@ -82,6 +82,19 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 60:
+        raise SettingsError(f"{name} must be more than 0 and at most 60 seconds, got {value}")
+    return value
+
+
 def _read_or_create_token(path: Path) -> str:
     """Return the token stored at ``path``, generating one (mode 600) the first time."""
     if path.exists():
@@ -117,6 +130,9 @@ class Settings:
     wechat_app_secret: Secret = field(default_factory=lambda: Secret(""))
     wechat_token: Secret = field(default_factory=lambda: Secret(""))
     wechat_aes_key: Secret = field(default_factory=lambda: Secret(""))
+    # How long a WeChat message waits for the bot before the reply goes by the customer-service
+    # API instead (WeChat drops the request and retries after 5 s).
+    wechat_reply_seconds: float = 4.0
     # Where the channels' APIs are: the real ones by default, local stand-ins in tests.
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
@@ -149,6 +165,7 @@ class Settings:
             wechat_app_secret=Secret(env.get("WECHAT_APP_SECRET", "")),
             wechat_token=Secret(env.get("WECHAT_TOKEN", "")),
             wechat_aes_key=Secret(env.get("WECHAT_AES_KEY", "")),
+            wechat_reply_seconds=_seconds(env, "WECHAT_REPLY_SECONDS", 4.0),
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
             wechat_api_base_url=env.get("WECHAT_API_BASE_URL", "").strip() or "https://api.weixin.qq.com/cgi-bin/",
         )
