@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BASE_PYTHON := $(shell if command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python >/dev/null 2>&1; then PYENV_VERSION=$(PYTHON_VERSION) pyenv which python; else command -v python3.10; fi)
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
 
-.PHONY: run test train validate test-nlu shell lock clean help
+.PHONY: run test train validate test-nlu shell lock clean help backup restore report
 
 help:
 	@echo "make run       start everything (Redis, action server, Rasa, console)"
@@ -16,6 +16,9 @@ help:
 	@echo "make validate  check the knowledge base, responses and training data"
 	@echo "make test-nlu  score the model on the held-out test set (tests/nlu)"
 	@echo "make shell     chat in the terminal"
+	@echo "make backup    save every cs:* key of Redis to FILE (default var/backups/cs-DATE.jsonl.gz)"
+	@echo "make restore   put the keys of FILE back into Redis (FILE=… required)"
+	@echo "make report    weekly review charts and summary into var/reports/ (END=YYYY-MM-DD, last day)"
 
 $(PY):
 	@test -n "$(BASE_PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed: install it with pyenv (pyenv install $(PYTHON_VERSION)) or your package manager"; exit 1; }
@@ -47,6 +50,16 @@ test-nlu: $(VENV)/.runtime
 
 shell: $(VENV)/.runtime
 	$(PY) -m bot.chat
+
+backup: $(VENV)/.runtime
+	$(PY) -m bot.backup save "$(or $(FILE),var/backups/cs-$(shell date +%Y%m%d-%H%M%S).jsonl.gz)"
+
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/cs-….jsonl.gz"; exit 2; }
+	$(PY) -m bot.backup restore "$(FILE)"
+
+report: $(VENV)/.runtime
+	$(PY) -m bot.report --week $(if $(END),--end $(END),) --out "$(or $(OUT),var/reports/$(or $(END),latest))"
 
 lock: $(VENV)/.test
 	@{ echo "# Full lock: every package of runtime.txt + test.txt at the version tested here."; \

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Mapping, Tuple
+from typing import Dict, Iterator, List, Mapping, Tuple
 
 import yaml
 
 from bot.config_files import SERVICE_DIR, load_mapping
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT
+from bot.yaml_lines import YamlLines
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF]")
 
@@ -57,28 +58,37 @@ def _response_texts(domain: Mapping) -> Iterator[Tuple[str, List[Mapping]]]:
 def check_domain(path: Path = PROJECT_ROOT / "domain.yml") -> List[Problem]:
     """Every response has a zh default and an en variation, and each text passes check_text."""
     domain = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lines = YamlLines(path)
     problems: List[Problem] = []
     for name, variations in _response_texts(domain):
         languages = set()
-        for variation in variations:
+        for index, variation in enumerate(variations):
             conditions = variation.get("condition") or []
             language = next((c.get("value") for c in conditions if c.get("name") == "language"), "zh")
             languages.add(language)
-            problems += check_text(variation.get("text", ""), f"{path.name}: {name} ({language})")
-            for button in variation.get("buttons") or []:
-                problems += check_text(button.get("title", ""), f"{path.name}: {name} button ({language})")
+            where = lines.where("responses", name, index, "text")
+            problems += check_text(variation.get("text", ""), f"{where}: {name} ({language})")
+            for number, button in enumerate(variation.get("buttons") or []):
+                where = lines.where("responses", name, index, "buttons", number, "title")
+                problems += check_text(button.get("title", ""), f"{where}: {name} button ({language})")
         for missing in sorted({"zh", "en"} - languages):
-            problems.append(Problem(f"{path.name}: {name}", f"has no {missing} variation"))
+            problems.append(Problem(f"{lines.where('responses', name)}: {name}", f"has no {missing} variation"))
     return problems
 
 
 def check_knowledge_base(directory: Path = PROJECT_ROOT / "data" / "faq") -> List[Problem]:
     """Each FAQ answer passes check_text, in both languages."""
     problems: List[Problem] = []
+    files: Dict[str, YamlLines] = {}
     for faq in KnowledgeBase.load(directory):
+        if faq.source not in files:
+            files[faq.source] = YamlLines(Path(faq.source))
+        lines = files[faq.source]
+        entry = lines.index_of(["faqs"], "id", faq.faq_id)
         for language, answer in faq.answers.items():
             text = "\n".join([answer.conclusion, answer.reasoning, *answer.steps])
-            where = f"{Path(faq.source).name}: {faq.faq_id} ({language})"
+            line = lines.where("faqs", entry, language) if entry is not None else lines.where("faqs")
+            where = f"{line}: {faq.faq_id} ({language})"
             problems += check_text(text, where)
             if "{" in text or "}" in text:
                 problems.append(Problem(where, "contains { or }, which response templates would read as a placeholder"))

@@ -4,6 +4,7 @@ Keys:
   cs:handoff:<id>              the record (JSON)
   cs:handoff:<id>:transcript   list of turns (JSON), oldest first
   cs:handoff:queue             waiting handoffs, ordered by priority then waiting time
+  cs:handoff:resolved          resolved handoffs by resolve time
   cs:conversation:<cid>        hash: state (bot | queued | agent), handoff id
   cs:events                    stream of changes, for live consoles
 """
@@ -22,6 +23,9 @@ from bot.pii import mask_pii
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 EVENTS_STREAM = "cs:events"
 QUEUE = "cs:handoff:queue"
+RESOLVED = "cs:handoff:resolved"
+# Claimed handoffs, indexed by the console so each agent finds their own (bot/console/desk.py).
+ASSIGNED = "cs:console:assigned"
 _RANK_WEIGHT = 10 ** 11  # larger than any epoch seconds, so priority always sorts first
 
 # Atomic claim: only a queued handoff can be claimed, and only once.
@@ -200,7 +204,7 @@ class HandoffStore:
         pipe.set(self._key(handoff_id), json.dumps(asdict(updated), ensure_ascii=False))
         pipe.zrem(QUEUE, handoff_id)
         pipe.hset(f"cs:conversation:{record.conversation_id}", mapping={"state": "bot", "handoff": ""})
-        pipe.zadd("cs:handoff:resolved", {handoff_id: updated.resolved_at})
+        pipe.zadd(RESOLVED, {handoff_id: updated.resolved_at})
         pipe.execute()
         self._event("handoff_resolved", handoff_id, outcome=outcome)
         return updated
@@ -208,7 +212,7 @@ class HandoffStore:
     def recent_handle_seconds(self, limit: int = 50) -> List[float]:
         """How long agents took, claim to resolve, on the last ``limit`` resolved handoffs."""
         durations = []
-        for handoff_id in self._redis.zrevrange("cs:handoff:resolved", 0, limit - 1):
+        for handoff_id in self._redis.zrevrange(RESOLVED, 0, limit - 1):
             try:
                 record = self.get(_text(handoff_id))
             except HandoffNotFound:

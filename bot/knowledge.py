@@ -121,3 +121,8 @@ class KnowledgeBase:
         if not intent_response_key.startswith(prefix):
             return None
         return self.get(intent_response_key[len(prefix):])
+
+
+def first_questions(knowledge: KnowledgeBase, language: str = DEFAULT_LANGUAGE) -> Dict[str, str]:
+    """``faq/<id>`` → the entry's first question in ``language``: a readable name for reports."""
+    return {faq.intent_response_key: faq.questions[language][0] for faq in knowledge if faq.questions.get(language)}

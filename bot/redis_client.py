@@ -1,7 +1,8 @@
 """Connections to the one shared Redis, by URL, for every process of ours."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional, Tuple
 
 import redis
 
@@ -44,3 +45,18 @@ def rasa_store_env(redis_url: str) -> Dict[str, str]:
         "REDIS_DB": str(address.db),
         "REDIS_PASSWORD": address.password.reveal(),
     }
+
+
+@contextmanager
+def command_line_redis(settings: Settings, decode_responses: bool = True) -> Iterator[redis.Redis]:
+    """A client for a command-line tool: the Redis of REDIS_URL, else the embedded one on
+    ``redis://127.0.0.1:<REDIS_EMBEDDED_PORT>/0`` — the running one if `make run` is up,
+    otherwise started on ``var/redis/`` for the command and stopped after it."""
+    url, embedded = start_redis(settings)
+    client = redis.Redis.from_url(url, decode_responses=decode_responses)
+    try:
+        yield client
+    finally:
+        client.close()
+        if embedded is not None:
+            embedded.stop()

@@ -1,6 +1,9 @@
 """Check what editors and operators edit, then Rasa's own validation: ``python -m bot.validate``.
 
-Exit code 1 with one line per problem (file: what is wrong) when anything needs fixing.
+Our checks first: the service files, the knowledge base, every response, and the training
+examples (enough per intent and language, none under two intents; ``bot.nlu_checks``).
+Exit code 1 with one line per problem (file[:line]: what is wrong) when anything needs
+fixing; Rasa's validator runs last, only when ours pass.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from bot.content_checks import Problem, check_domain, check_knowledge_base
 from bot.escalation import EscalationRules
 from bot.incidents import IncidentBoard
 from bot.knowledge import KnowledgeBaseError
+from bot.nlu_checks import ContentRules, check_training_examples
 from bot.settings import Settings
 from bot.suggestions import SuggestionRouter
 from bot.training import rasa_environment, training_data_paths, write_derived_data
@@ -21,11 +25,12 @@ from bot.triage import TriageRules
 
 _LOADERS: List[Callable[[], object]] = [
     TriageRules.load, ComplaintPlaybook.load, IncidentBoard.load, SuggestionRouter.load, EscalationRules.load,
+    ContentRules.load,
 ]
 
 
 def content_problems() -> List[Problem]:
-    """Problems in the knowledge base, the responses and the service files."""
+    """Problems in the knowledge base, the responses, the service files and the training examples."""
     problems: List[Problem] = []
     for loader in _LOADERS:
         try:
@@ -37,6 +42,10 @@ def content_problems() -> List[Problem]:
     except KnowledgeBaseError as error:
         problems.append(Problem("data/faq", str(error)))
     problems += check_domain()
+    try:
+        problems += check_training_examples()
+    except ConfigFileError:
+        pass  # content_rules.yml is broken: reported above by ContentRules.load
     return problems
 
 

@@ -9,6 +9,7 @@ from typing import List, Optional
 
 from aiohttp import web
 
+from bot import log_masking
 from bot.console import users_cli
 from bot.console.app import create_app
 from bot.console.logs import PathOnlyAccessLogger
@@ -18,6 +19,7 @@ from bot.settings import Settings
 def serve() -> int:
     """Serve the console on CONSOLE_PORT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_masking.install()
     settings = Settings.from_env()
     web.run_app(
         create_app(settings), host=settings.host, port=settings.console_port, print=None,

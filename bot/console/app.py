@@ -10,7 +10,7 @@ import redis.asyncio
 from aiohttp import web
 
 from bot.config_files import SERVICE_DIR, ConfigFileError
-from bot.console import auth, handoff_routes, pages, stream, tool_routes
+from bot.console import analytics_routes, auth, handoff_routes, pages, stream, tool_routes
 from bot.console.checks import LanguageRules
 from bot.console.context import CONSOLE, HEARTBEAT_SECONDS, Console
 from bot.console.desk import Desk, RepeatComplaintRule
@@ -20,7 +20,7 @@ from bot.answer_suggestions import Suggester
 from bot.console.tokens import TokenStore
 from bot.console.users import UserStore
 from bot.escalation import EscalationRules
-from bot.knowledge import KnowledgeBase, KnowledgeBaseError
+from bot.knowledge import KnowledgeBase, KnowledgeBaseError, first_questions
 from bot.presence import AgentPresence
 from bot.redis_client import connect
 from bot.settings import Settings
@@ -42,7 +42,9 @@ def _load_helpers(console: Console) -> None:
     """Knowledge base, language rules and the repeat-complaint rule; the console runs without them."""
     root = console.settings.project_root
     try:
-        console.desk.suggester = Suggester(KnowledgeBase.load(root / "data" / "faq"))
+        knowledge = KnowledgeBase.load(root / "data" / "faq")
+        console.desk.suggester = Suggester(knowledge)
+        console.faq_questions = first_questions(knowledge)
     except (OSError, KnowledgeBaseError) as error:
         logger.warning("knowledge base not loaded, no suggestions: %s", error)
     try:
@@ -107,6 +109,7 @@ def create_app(
     app.router.add_get("/api/supervisors", auth.supervisors)
     handoff_routes.add_routes(app.router)
     tool_routes.add_routes(app.router)
+    analytics_routes.add_routes(app.router)
     stream.add_routes(app.router)
     pages.add_routes(app.router)
     app.on_startup.append(_start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Dict, Optional
 
 import redis
 import redis.asyncio
@@ -34,6 +34,7 @@ class Console:
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     rules: Optional[LanguageRules] = None
     async_redis: Optional[redis.asyncio.Redis] = None
+    faq_questions: Dict[str, str] = field(default_factory=dict)  # faq/<id> → its first Chinese question
     streams: "weakref.WeakSet[asyncio.Task]" = field(default_factory=weakref.WeakSet)
 
 

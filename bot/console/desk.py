@@ -14,10 +14,9 @@ from bot.console.errors import bad_request, conflict, forbidden, not_found
 from bot.answer_suggestions import Suggester
 from bot.console.users import User, UserStore
 from bot.console.views import alerts, detail_view, summary_view
-from bot.handoff import HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
+from bot.handoff import ASSIGNED, HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
 from bot.outbox import Outbox, OutboxMessage
 
-ASSIGNED = "cs:console:assigned"
 OUTCOMES = ("resolved", "follow_up")
 _SUGGESTION_TURNS = 3  # the user's last messages that suggestions are matched against
 

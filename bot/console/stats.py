@@ -10,10 +10,9 @@ import redis
 
 from bot.console.desk import ASSIGNED
 from bot.feedback import RATING_STREAM
-from bot.handoff import QUEUE, HandoffRecord
+from bot.handoff import QUEUE, RESOLVED, HandoffRecord
 from bot.presence import AgentPresence
 
-RESOLVED = "cs:handoff:resolved"
 MAX_RESOLVED = 5000  # the latest resolved handoffs that averages are taken over
 MAX_RATINGS = 10000  # the latest ratings
 _CHUNK = 500

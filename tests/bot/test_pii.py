@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.pii import MaskingFilter, mask_pii
+from bot.log_masking import MaskingFilter
+from bot.pii import mask_pii
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 

@@ -22,6 +22,17 @@
     role: { user: "客户 Customer", bot: "机器人 Bot", agent: "客服 Agent", note: "备注 Note", system: "系统 System" },
     status: { queued: "排队中 Queued", assigned: "处理中 Assigned", resolved: "已结束 Resolved" },
     userRole: { agent: "客服 Agent", supervisor: "主管 Supervisor" },
+    ticketStatus: { open: "待处理 Open", follow_up_due: "待回访 Follow-up due", resolved: "已解决 Resolved" },
+    problem: {
+      check_order_status: "查询订单 Order status",
+      check_refund_status: "查询退款 Refund status",
+      complaint: "投诉 Complaint",
+      payment_problem: "支付问题 Payment problem",
+      suggestion: "建议 Suggestion",
+      report_fault: "故障报修 Fault report",
+      account_security: "账户安全 Account security",
+      request_human: "要求人工 Asked for a person",
+    },
   };
 
   const state = {
@@ -153,6 +164,8 @@
     show($("#login-view"), true);
     show($("#desk-view"), false);
     show($("#stats-view"), false);
+    show($("#analytics-view"), false);
+    show($("#tab-analytics"), false);
     show($("#tabs"), false);
     show($("#whoami"), false);
     if (message) notify(message);
@@ -165,6 +178,7 @@
     show($("#login-view"), false);
     show($("#tabs"), true);
     show($("#whoami"), true);
+    show($("#tab-analytics"), state.me.role === "supervisor");
     switchView("desk-view");
     await Promise.all([loadQueue(), loadSupervisors()]);
     connectStream();
@@ -176,6 +190,7 @@
     for (const view of document.querySelectorAll(".view")) show(view, view.id === id);
     for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.view === id);
     if (id === "stats-view") loadStats().catch(failed);
+    if (id === "analytics-view") loadAnalytics().catch(failed);
   }
 
   // ---- live updates --------------------------------------------------------------------
@@ -523,6 +538,84 @@
     );
   }
 
+  // ---- analytics (supervisors) -----------------------------------------------------------
+  const CATEGORIES = ["inquiry", "complaint", "suggestion", "fault"];
+
+  function isoDate(date) {
+    return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" + String(date.getDate()).padStart(2, "0");
+  }
+
+  function percent(rate) {
+    return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%";
+  }
+
+  function problemName(item) {
+    const name = item.question || LABELS.problem[item.problem];
+    return name ? name + " (" + item.problem + ")" : item.problem;
+  }
+
+  async function loadAnalytics() {
+    const since = $("#analytics-since");
+    const until = $("#analytics-until");
+    if (!since.value || !until.value) {
+      const today = new Date();
+      until.value = isoDate(today);
+      since.value = isoDate(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 6));
+    }
+    const query = new URLSearchParams({ since: since.value, until: until.value });
+    renderAnalytics(await api("GET", "/api/analytics?" + query.toString()));
+  }
+
+  function renderAnalytics(data) {
+    const days = data.period.days;
+    $("#analytics-period").textContent =
+      days[0] + " – " + days[days.length - 1] + " · " + data.period.timezone + " · " + days.length + "天 days";
+    const h = data.handoffs;
+    const cards = [
+      ["analytics-contacts", "咨询 Contacts", data.totals.contacts],
+      ["analytics-handoffs", "转人工(+回电) Handoffs (+call-backs)", h.count + (h.callbacks ? " (+" + h.callbacks + " 回电)" : "")],
+      ["analytics-handoff-rate", "转人工率 Handoff rate", percent(h.rate)],
+      ["analytics-fcr", "首次解决率 First-contact resolution", percent(data.first_contact_resolution.rate)],
+      ["analytics-csat", "满意度 CSAT", data.csat.average === null ? "—" : data.csat.average.toFixed(2) + " / 5"],
+      ["analytics-five-star", "五星率 Five-star rate", percent(data.csat.five_star_rate)],
+      ["analytics-wait", "平均等待 Average wait", data.times.avg_wait_seconds === null ? "—" : duration(data.times.avg_wait_seconds)],
+      ["analytics-handle", "平均处理 Average handle time", data.times.avg_handle_seconds === null ? "—" : duration(data.times.avg_handle_seconds)],
+      ["analytics-tickets", "工单 Tickets", data.tickets.count],
+    ];
+    $("#analytics-cards").replaceChildren(
+      ...cards.map(([id, name, value]) =>
+        el("div", { className: "card", id, dataset: { testid: "analytics-card" } },
+          el("div", { className: "value", text: value }), el("div", { className: "name", text: name }))),
+    );
+    columns("#chart-volumes", days, data.volumes.requests);
+    $("#volumes-legend").replaceChildren(
+      ...CATEGORIES.map((c) => el("span", {}, el("span", { className: "swatch cat-" + c }), label("category", c))),
+    );
+    bars("#chart-problems", data.top_problems.map((p) => [problemName(p), p.count]));
+    bars("#chart-handoff-reasons", Object.entries(h.by_reason).map(([k, v]) => [label("reason", k), v]));
+    bars("#chart-analytics-csat", ["5", "4", "3", "2", "1"].map((s) => [s + "★", data.csat.by_score[s] || 0]));
+    bars("#chart-tickets", Object.entries(data.tickets.by_status).map(([k, v]) => [label("ticketStatus", k), v]));
+  }
+
+  function columns(selector, days, table) {
+    const totals = days.map((day) => CATEGORIES.reduce((sum, c) => sum + ((table[day] || {})[c] || 0), 0));
+    const max = Math.max(1, ...totals);
+    $(selector).replaceChildren(
+      ...days.map((day, index) => {
+        const segments = CATEGORIES.filter((c) => (table[day] || {})[c]).map((c) => {
+          const count = table[day][c];
+          const segment = el("div", { className: "segment cat-" + c, title: label("category", c) + ": " + count });
+          segment.style.height = (100 * count) / max + "%";
+          return segment;
+        });
+        return el("div", { className: "day", dataset: { testid: "volume-day", day, total: totals[index] } },
+          el("div", { className: "day-total", text: totals[index] }),
+          el("div", { className: "stack" }, ...segments),
+          el("div", { className: "day-label", text: day.slice(5) }));
+      }),
+    );
+  }
+
   // ---- wiring --------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
     $("#login-form").addEventListener("submit", logIn);
@@ -539,6 +632,10 @@
     $("#resolve-outcome").addEventListener("change", () => show($("#follow-up-at"), $("#resolve-outcome").value === "follow_up"));
     $("#resolve").addEventListener("click", resolve);
     $("#stats-refresh").addEventListener("click", () => loadStats().catch(failed));
+    $("#analytics-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadAnalytics().catch(failed);
+    });
     if (state.token) start().catch(() => endSession());
   });
 })();
