@@ -97,3 +97,20 @@ async def handle(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[A
 def agent_of(request: Any) -> Optional[Any]:
     """Rasa's agent from a Sanic request, if the server has one loaded."""
     return getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], blueprint: Any) -> Callable[[UserMessage], Awaitable[None]]:
+    """``on_new_message`` with the action-server check, for channels that have no request at hand."""
+    from channels import runtime
+
+    server: Dict[str, Any] = {}
+
+    @blueprint.listener("after_server_start")
+    async def remember_app(app: Any, _loop: Any = None) -> None:
+        server["app"] = app  # Rasa's agent is app.ctx.agent, replaced when a new model is loaded
+
+    async def handle_guarded(message: UserMessage) -> None:
+        agent = getattr(server["app"].ctx, "agent", None) if "app" in server else None
+        await handle(agent, on_new_message, message, runtime.handoff_desk)
+
+    return handle_guarded

@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 from bot.gate import GateDecision, HandoffGate
 from bot.outbox import Outbox, OutboxMessage
 from bot.settings import Secret, Settings
-from channels import runtime
+from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
 from channels.telegram_bot import TelegramBot, TelegramSetupError
@@ -101,6 +101,7 @@ class TelegramInput(InputChannel):
         """``GET /webhooks/telegram/`` (health), ``POST /webhooks/telegram/webhook``, the deliverer."""
         blueprint = Blueprint("telegram_webhook", __name__)
         output = TelegramOutput(self.telegram, self._redis)
+        on_new_message = resilience.guarded(on_new_message, blueprint)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -123,11 +123,7 @@ class WebChatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        server: Dict[str, Any] = {}
-
-        @blueprint.listener("after_server_start")
-        async def remember_app(app: Sanic, _loop: Any = None) -> None:
-            server["app"] = app  # Rasa's agent is app.ctx.agent, replaced when a new model is loaded
+        to_bot = resilience.guarded(on_new_message, blueprint)
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
@@ -162,7 +158,7 @@ class WebChatInput(InputChannel):
                 except ValueError:
                     metadata = {}
             message = UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {})
-            await resilience.handle(getattr(server["app"].ctx, "agent", None) if "app" in server else None, on_new_message, message, runtime.handoff_desk)
+            await to_bot(message)
 
         def make_handler(app: Sanic):
             async def deliver(message: OutboxMessage) -> None:

@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 from bot.gate import HandoffGate
 from bot.outbox import Outbox, OutboxMessage
 from bot.settings import Settings
-from channels import runtime
+from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
 from channels.wechat_api import SharedTokenClient, build_client
@@ -167,6 +167,7 @@ class WeChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The webhook (GET verification, POST messages), a health route and the outbox deliverer."""
         blueprint = Blueprint("wechat_webhook", __name__)
+        on_new_message = resilience.guarded(on_new_message, blueprint)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
