@@ -36,7 +36,8 @@ from bot.stack import Stack
 from bot.training import ensure_model
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -166,8 +167,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = args.model or ensure_model(Settings.from_env())
     with tempfile.TemporaryDirectory() as var_dir:
         settings = replace(
-            Settings.from_env(), var_dir=Path(var_dir), redis_embedded_port=_free_port(),
-            rasa_port=_free_port(), actions_port=_free_port(), console_port=_free_port(),
+            Settings.from_env(), var_dir=Path(var_dir), redis_embedded_port=free_port(),
+            rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
         )
         stack = Stack(settings, model=model)
         stack.start()

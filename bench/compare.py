@@ -1,0 +1,152 @@
+"""Our stack against a bare ``rasa run``, side by side in one run: ``python -m bench.compare``.
+
+(a) ours: the REST channel behind the handoff gate, Redis tracker and lock stores, our action
+    server — what ``make run`` starts;
+(b) bare: ``rasa run`` with Rasa's built-in REST channel and in-memory stores, the same model
+    and an action server of its own (the actions need Redis for tickets, so it gets one).
+
+For each N in ``--users`` (default 1, 10, 50) N simulated users each hold ``--conversations``
+conversations of the same scripted turns against (a), then against (b); we print messages
+per second, p50 / p95 / p99 latency, and the ratios ours / bare. Everything is on loopback and
+every loop is bounded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bench.handoff import free_port, percentile
+from bot.redis_client import rasa_store_env
+from bot.settings import Settings
+from bot.stack import Service, Stack, service_environment
+from bot.training import ensure_model
+
+SCRIPT = ["你好", "退款多久到账", "解决了", "5", "how do I change my password", "yes", "4", "谢谢"]
+
+
+def post(port: int, sender: str, text: str) -> float:
+    """Send one message over REST; return the latency in seconds (raises on an error)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        json.loads(response.read())
+    return time.perf_counter() - started
+
+
+def load(port: int, users: int, conversations: int, tag: str) -> Dict[str, float]:
+    """``users`` threads, each holding ``conversations`` scripted conversations; the figures."""
+    latencies: List[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def user(n: int) -> None:
+        for c in range(conversations):
+            for text in SCRIPT:
+                try:
+                    took = post(port, f"{tag}-{n}-{c}", text)
+                except Exception:  # counted: an error is a result here
+                    with lock:
+                        errors[0] += 1
+                    continue
+                with lock:
+                    latencies.append(took)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        list(pool.map(user, range(users)))
+    elapsed = time.perf_counter() - started
+    return {
+        "messages": len(latencies) + errors[0],
+        "errors": errors[0],
+        "msg_per_s": round(len(latencies) / elapsed, 2),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+    }
+
+
+def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> List[Service]:
+    """An action server and ``rasa run`` with Rasa's REST channel and in-memory stores."""
+    import sys as _sys
+
+    endpoints = work / "bare-endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"}}))
+    credentials = work / "bare-credentials.yml"
+    credentials.write_text("rest:\n")
+    logs = work / "bare-logs"
+    return [
+        Service("bare action server", [_sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+                f"http://127.0.0.1:{settings.actions_port}/health", logs / "actions.log"),
+        Service("bare Rasa server", [_sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
+                                     "--credentials", str(credentials), "--port", str(settings.rasa_port), "--interface", "127.0.0.1"],
+                f"http://127.0.0.1:{settings.rasa_port}/", logs / "rasa.log"),
+    ]
+
+
+def warm(port: int, tag: str) -> None:
+    """A few messages first: TensorFlow builds its graphs on the first predictions."""
+    for text in SCRIPT:
+        post(port, f"{tag}-warmup", text)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--conversations", type=int, default=2, help="conversations per user")
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    model = args.model or ensure_model(Settings.from_env())
+    results: Dict[str, Dict] = {}
+    with tempfile.TemporaryDirectory() as work_dir:
+        work = Path(work_dir)
+        ours = replace(Settings.from_env(), var_dir=work / "var", redis_embedded_port=free_port(), rasa_port=free_port(),
+                       actions_port=free_port(), console_port=free_port())
+        stack = Stack(ours, model=model)
+        stack.start()
+        bare_settings = replace(ours, rasa_port=free_port(), actions_port=free_port())
+        bare = bare_rasa(bare_settings, model, stack.redis_url, work)
+        try:
+            env = service_environment(bare_settings, stack.redis_url)
+            env.update(rasa_store_env(stack.redis_url))
+            for service in bare:
+                service.start(env, ours.project_root)
+                service.wait_healthy(timeout=180, stop_event=threading.Event())
+            warm(ours.rasa_port, "ours")
+            warm(bare_settings.rasa_port, "bare")
+            for users in args.users:
+                figures = {
+                    "ours": load(ours.rasa_port, users, args.conversations, f"ours{users}"),
+                    "bare": load(bare_settings.rasa_port, users, args.conversations, f"bare{users}"),
+                }
+                figures["throughput_ratio"] = round(figures["ours"]["msg_per_s"] / figures["bare"]["msg_per_s"], 3)
+                figures["p99_ratio"] = round(figures["ours"]["p99_ms"] / figures["bare"]["p99_ms"], 3)
+                results[f"users={users}"] = figures
+                print(f"N={users}: {json.dumps(figures)}", flush=True)
+        finally:
+            for service in reversed(bare):
+                service.stop()
+            stack.stop()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
