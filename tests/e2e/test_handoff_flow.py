@@ -31,7 +31,7 @@ def test_a_user_is_handed_to_an_agent_and_back_with_the_history_whole(stack, set
 
     say(settings, "rest-user", "快递一周了还没到")
     replies = say(settings, "rest-user", "转人工")
-    assert any("您前面还有1位" in r for r in replies), replies
+    assert any("您目前排在第1位" in r for r in replies), replies
     handoff_id = store.active_handoff("rest-user")
     record = store.get(handoff_id)
     assert (record.channel, record.reason, record.status) == ("rest", "explicit_request", "queued")

@@ -92,7 +92,7 @@ async def _agent_reply_reaches_socket_on_b(a: Settings, b: Settings, redis_url: 
     on_a = await connect(a)
     await on_a.emit("user_uttered", {"message": "转人工", "session_id": session_id})
     port, queued = await asyncio.wait_for(received.get(), 60)
-    assert port == a.rasa_port and "您前面还有" in queued["text"]
+    assert port == a.rasa_port and "您目前排在第" in queued["text"]
     await on_a.disconnect()
 
     on_b = await connect(b)  # the user comes back through the other server

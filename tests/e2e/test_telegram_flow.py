@@ -93,7 +93,7 @@ def test_a_telegram_user_is_greeted_asked_for_words_and_reached_by_an_agent(tele
     handoff_id = bot_api.wait_for(lambda api: store.active_handoff(f"tg-{CHAT}"), timeout=60)
     assert store.get(handoff_id).channel == "telegram"
     queued = bot_api.wait_for(lambda api: api.sent_texts(CHAT)[before:], timeout=60)
-    assert any("您前面还有" in text for text in queued), queued
+    assert any("您目前排在第" in text for text in queued), queued
 
     Outbox(client).publish(OutboxMessage(channel="telegram", conversation_id=f"tg-{CHAT}",
                                          text="您好,我是客服alice,正在为您查询", agent="alice", handoff_id=handoff_id))
