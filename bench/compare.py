@@ -98,6 +98,23 @@ def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> Li
     ]
 
 
+def nlu_only(port: int, token: str, rounds: int = 5) -> Dict[str, float]:
+    """Latency of NLU alone (Rasa's /model/parse) on the script's texts: the floor of a message."""
+    latencies = []
+    for _ in range(rounds):
+        for text in SCRIPT:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/model/parse?token={token}",
+                data=json.dumps({"text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+            latencies.append(time.perf_counter() - started)
+    return {"p50_ms": round(percentile(latencies, 50) * 1000, 1), "p95_ms": round(percentile(latencies, 95) * 1000, 1)}
+
+
 def warm(port: int, tag: str) -> None:
     """A few messages first: TensorFlow builds its graphs on the first predictions."""
     for text in SCRIPT:
@@ -130,6 +147,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 service.wait_healthy(timeout=180, stop_event=threading.Event())
             warm(ours.rasa_port, "ours")
             warm(bare_settings.rasa_port, "bare")
+            results["nlu_only"] = nlu_only(ours.rasa_port, ours.resolved_rasa_api_token().reveal())
+            results["one_user_one_message"] = load(ours.rasa_port, 1, 3, "single")
+            print(f"NLU alone: {json.dumps(results['nlu_only'])}; a whole message, one user: "
+                  f"{json.dumps(results['one_user_one_message'])}", flush=True)
             for users in args.users:
                 figures = {
                     "ours": load(ours.rasa_port, users, args.conversations, f"ours{users}"),
