@@ -28,21 +28,6 @@ RESOLVED = "cs:handoff:resolved"
 ASSIGNED = "cs:console:assigned"
 _RANK_WEIGHT = 10 ** 11  # larger than any epoch seconds, so priority always sorts first
 
-# Atomic claim: only a queued handoff can be claimed, and only once.
-_CLAIM = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
-local record = cjson.decode(raw)
-if record['status'] ~= 'queued' then return 0 end
-record['status'] = 'assigned'
-record['agent'] = ARGV[1]
-record['claimed_at'] = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], cjson.encode(record))
-redis.call('ZREM', KEYS[2], record['handoff_id'])
-redis.call('HSET', KEYS[3], 'state', 'agent', 'agent', ARGV[1])
-return 1
-"""
-
 
 class HandoffError(Exception):
     """Base class for handoff store errors."""
@@ -103,7 +88,6 @@ class HandoffStore:
     def __init__(self, client: redis.Redis, clock: Callable[[], dt.datetime] = _now) -> None:
         self._redis = client
         self._clock = clock
-        self._claim = client.register_script(_CLAIM)
 
     # -- conversation state -------------------------------------------------------------
     def state(self, conversation_id: str) -> str:
@@ -162,16 +146,29 @@ class HandoffStore:
         return None if rank is None else rank + 1
 
     def claim(self, handoff_id: str, agent: str) -> HandoffRecord:
-        """Give the handoff to ``agent``; exactly one of concurrent claims wins."""
-        record = self.get(handoff_id)
-        result = self._claim(
-            keys=[self._key(handoff_id), QUEUE, f"cs:conversation:{record.conversation_id}"],
-            args=[agent, self._clock().timestamp()],
-        )
-        if result == -1:
-            raise HandoffNotFound(handoff_id)
-        if result == 0:
-            raise HandoffConflict(f"handoff {handoff_id} is already {self.get(handoff_id).status}")
+        """Give the handoff to ``agent``; exactly one of concurrent claims wins.
+
+        An optimistic transaction (WATCH the record, then MULTI): a claim that raced another
+        is retried, sees the handoff assigned, and raises HandoffConflict. The record is
+        rewritten from Python so its JSON keeps its exact shape (lists stay lists).
+        """
+        key = self._key(handoff_id)
+        claimed_at = self._clock().timestamp()
+
+        def attempt(pipe: redis.client.Pipeline) -> None:
+            raw = pipe.get(key)
+            if raw is None:
+                raise HandoffNotFound(handoff_id)
+            record = HandoffRecord(**json.loads(raw))
+            if record.status != "queued":
+                raise HandoffConflict(f"handoff {handoff_id} is already {record.status}")
+            updated = replace(record, status="assigned", agent=agent, claimed_at=claimed_at)
+            pipe.multi()
+            pipe.set(key, json.dumps(asdict(updated), ensure_ascii=False))
+            pipe.zrem(QUEUE, handoff_id)
+            pipe.hset(f"cs:conversation:{record.conversation_id}", mapping={"state": "agent", "agent": agent})
+
+        self._redis.transaction(attempt, key)
         self._event("handoff_claimed", handoff_id, agent=agent)
         return self.get(handoff_id)
 

@@ -109,3 +109,15 @@ def test_nothing_is_lost_across_a_redis_restart(tmp_path):
         assert store.transcript(opened.handoff_id)[0].text == "在吗"
     finally:
         server.stop()
+
+
+def test_a_claim_keeps_the_record_exactly_as_it_was(store):
+    opened = store.open(record("shape", signals=[], top_intents=[], suggestions=[], created_at=1763884800.123456), [])
+    claimed = store.claim(opened.handoff_id, "alice")
+    assert (claimed.signals, claimed.top_intents, claimed.suggestions) == ([], [], [])
+    assert claimed.created_at == 1763884800.123456
+    assert (claimed.status, claimed.agent) == ("assigned", "alice")
+    with pytest.raises(HandoffConflict):
+        store.claim(opened.handoff_id, "bob")
+    with pytest.raises(HandoffNotFound):
+        store.claim("nope", "bob")
