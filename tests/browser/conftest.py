@@ -33,9 +33,13 @@ DOCS_IMAGES = PROJECT_ROOT / "docs" / "images"
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the whole session; each test opens its own contexts."""
+    """One Chromium for the browser tests; each test opens its own contexts.
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in
+    this thread while it is open, which would break the asyncio tests collected after these.
+    """
     if not CHROMIUM.is_file():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium", pytrace=False)
     with sync_playwright() as playwright:

@@ -33,7 +33,7 @@ def test_a_customer_asks_the_bot_in_the_widget(stack, settings, new_context, scr
         "node => Math.round(node.getBoundingClientRect().height / parseFloat(getComputedStyle(node).lineHeight))"
     )
     assert rendered_lines >= 2 + len(faq.steps), rendered_lines
-    expect(bot_messages(page).last).to_have_text("您的问题是否已解决?还有其他需求吗?")
+    expect(bot_messages(page).last.locator(".msg-text")).to_have_text("您的问题是否已解决?还有其他需求吗?")
     screenshots.take(page, "faq-answer")
 
     # Quick replies: a click shows the title and sends the payload (closure, then the rating).
