@@ -1,7 +1,9 @@
 """Score the trained model on the held-out test set, per language: ``python -m bot.nlu_eval``.
 
-Prints intent accuracy for zh and en, complaint precision and recall, and how often the FAQ
-answer picked is the right entry. ``--json`` writes the same figures to a file.
+Prints intent accuracy for zh and en, complaint precision and recall, how often the FAQ
+answer picked is the right entry, F1 per intent and the worst confusions; writes a
+confusion-matrix image per language (``--plots``, default var/nlu_eval/). ``--json`` writes the
+figures to a file.
 """
 from __future__ import annotations
 
@@ -32,6 +34,60 @@ class LanguageScore:
     fallback_rate: float = 0.0
     confusions: List[Tuple[str, str, int]] = field(default_factory=list)
     errors: List[Tuple[str, str, str]] = field(default_factory=list)
+    per_intent: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    matrix_labels: List[str] = field(default_factory=list)
+    matrix: List[List[int]] = field(default_factory=list)
+
+
+def per_intent_scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
+    """Precision, recall, F1 and support for every intent among (true, predicted) pairs."""
+    labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
+    scores = {}
+    for label in labels:
+        true_positive = sum(1 for t, p in pairs if t == label and p == label)
+        predicted = sum(1 for _, p in pairs if p == label)
+        actual = sum(1 for t, _ in pairs if t == label)
+        precision = true_positive / predicted if predicted else 0.0
+        recall = true_positive / actual if actual else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[label] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": actual}
+    return scores
+
+
+def confusion_matrix(pairs: List[Tuple[str, str]]) -> Tuple[List[str], List[List[int]]]:
+    """Labels and counts[true][predicted] over the labels that occur."""
+    labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
+    index = {label: n for n, label in enumerate(labels)}
+    counts = [[0] * len(labels) for _ in labels]
+    for true, predicted in pairs:
+        counts[index[true]][index[predicted]] += 1
+    return labels, counts
+
+
+def plot_confusion_matrix(labels: List[str], counts: List[List[int]], title: str, path: Path) -> Path:
+    """Write the matrix as a PNG heat map (rows: true intent, columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = max(6, 0.45 * len(labels))
+    figure, axes = plt.subplots(figsize=(size, size))
+    axes.imshow(counts, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels=labels, rotation=90)
+    axes.set_yticks(range(len(labels)), labels=labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    for row, values in enumerate(counts):
+        for column, value in enumerate(values):
+            if value:
+                axes.text(column, row, str(value), ha="center", va="center", fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
 
 
 def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
@@ -51,7 +107,12 @@ def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]])
     faq_rows = [row for row in predictions if row[1] == "faq"]
     faq_right = sum(1 for row in faq_rows if row[3] == "faq" and row[4] == row[2])
     confusions = Counter((row[1], row[3]) for row in predictions if row[1] != row[3])
+    pairs = [(row[1], row[3]) for row in predictions]
+    labels, matrix = confusion_matrix(pairs)
     return LanguageScore(
+        per_intent=per_intent_scores(pairs),
+        matrix_labels=labels,
+        matrix=matrix,
         examples=total,
         intent_accuracy=correct / total if total else 0.0,
         complaint_precision=sum(1 for r in said_complaint if r[1] == "complaint") / len(said_complaint) if said_complaint else 0.0,
@@ -103,6 +164,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--errors", action="store_true", help="list every misclassified example")
+    parser.add_argument("--plots", type=Path, default=PROJECT_ROOT / "var" / "nlu_eval", help="where the confusion matrices go")
     args = parser.parse_args(argv)
     from bot.training import ensure_model
 
@@ -115,8 +177,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"complaint P {result.complaint_precision:.3f} R {result.complaint_recall:.3f}  "
             f"FAQ entry {result.faq_selection_accuracy:.3f}  fallback {result.fallback_rate:.3f}"
         )
+        print("    F1 per intent (support):")
+        for intent, figures in sorted(result.per_intent.items(), key=lambda item: item[1]["f1"]):
+            print(f"      {figures['f1']:.3f}  {intent} ({figures['support']})")
+        print("    worst confusions (true → predicted):")
         for true, predicted, count in result.confusions:
-            print(f"    {true} → {predicted}: {count}")
+            print(f"      {true} → {predicted}: {count}")
+        image = plot_confusion_matrix(result.matrix_labels, result.matrix, f"intents, {language}", args.plots / f"confusion_{language}.png")
+        print(f"    confusion matrix: {image}")
         if args.errors:
             for text, expected, got in result.errors:
                 print(f"      {text!r}: expected {expected}, got {got}")
