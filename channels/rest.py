@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -55,6 +56,39 @@ def put_in_inbox(conversation_id: str, messages: List[Dict[str, Any]]) -> None:
     pipe.execute()
 
 
+class BadRequest(ValueError):
+    """The request cannot be used; the message says why, for the caller."""
+
+
+@dataclass(frozen=True)
+class RestMessage:
+    """What a REST request asks the bot."""
+
+    sender: str
+    text: str
+    message_id: Optional[str] = None
+    metadata: Optional[Dict[str, Any]] = None
+
+
+def parse_request(body: bytes) -> RestMessage:
+    """``{"sender", "message", "message_id"?, "metadata"?}`` from a request body; BadRequest otherwise."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest('the body must be JSON: {"sender": "…", "message": "…"}') from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
+        raise BadRequest("'sender' must be a non-empty string of at most 200 characters")
+    text = clean_text(data.get("message"))
+    if text is None:
+        raise BadRequest("'message' must be a non-empty string")
+    message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
+    return RestMessage(sender, text, message_id, metadata)
+
+
 def _error(message: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
@@ -77,24 +111,15 @@ class GatedRestInput(InputChannel):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return _error("the body must be JSON: {\"sender\": \"…\", \"message\": \"…\"}")
-            if not isinstance(body, dict):
-                return _error("the body must be a JSON object")
-            sender = body.get("sender")
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
-                return _error("'sender' must be a non-empty string of at most 200 characters")
-            text = clean_text(body.get("message"))
-            if text is None:
-                return _error("'message' must be a non-empty string")
-            message_id = body.get("message_id") if isinstance(body.get("message_id"), str) else None
+                incoming = parse_request(request.body or b"")
+            except BadRequest as error:
+                return _error(str(error))
+            sender, text, message_id, metadata = incoming.sender, incoming.text, incoming.message_id, incoming.metadata
             decision = await asyncio.to_thread(runtime.gate().route, CHANNEL, sender, text, message_id)
             waiting = await asyncio.to_thread(drain_inbox, sender)
             if not decision.to_bot:
                 return response.json(waiting)
             collector = CollectingOutputChannel()
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             message = UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata)
             await resilience.handle(resilience.agent_of(request), on_new_message, message, runtime.handoff_desk)
             return response.json(waiting + collector.messages)

@@ -1,0 +1,46 @@
+"""The REST channel's request parser: any body gives a message or a clear error, never an exception."""
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from channels.messages import MAX_MESSAGE_CHARS
+from channels.rest import BadRequest, parse_request
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()))
+def test_any_body_is_a_message_or_a_bad_request(body):
+    try:
+        message = parse_request(body)
+    except BadRequest as error:
+        assert str(error)
+        return
+    assert message.sender.strip() and message.text.strip()
+    assert len(message.text) <= MAX_MESSAGE_CHARS
+
+
+@settings(max_examples=100, deadline=None)
+@given(sender=st.text(min_size=1, max_size=200).filter(str.strip), text=st.text(min_size=1).filter(lambda t: t.replace("\x00", "").strip()))
+def test_a_well_formed_request_keeps_sender_and_text(sender, text):
+    message = parse_request(json.dumps({"sender": sender, "message": text, "message_id": "m1"}).encode())
+    assert message.sender == sender and message.message_id == "m1"
+    assert message.text == text.replace("\x00", "").strip()[:MAX_MESSAGE_CHARS]
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"", b"null", b'{"sender": "x"}', b'{"sender": 1, "message": "hi"}'])
+def test_hostile_and_incomplete_bodies_are_bad_requests(body):
+    with pytest.raises(BadRequest):
+        parse_request(body)
+
+
+def test_long_messages_are_cut():
+    message = parse_request(json.dumps({"sender": "u", "message": "好" * 10_000}).encode())
+    assert len(message.text) == MAX_MESSAGE_CHARS
