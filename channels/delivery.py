@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Optional
+from typing import Any, Awaitable, Callable, Optional
 
 import redis
 from sanic import Blueprint, Sanic
 
-from bot.outbox import Handler, Outbox
+from bot.outbox import Handler, Outbox, OutboxMessage
+from channels.handback import hand_back
 from channels.runtime import consumer_name
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,20 @@ async def deliver_forever(outbox: Outbox, channel: str, handler: Handler, stop: 
         except (redis.RedisError, OSError) as error:
             logger.warning("outbox %s: Redis unavailable (%s); retrying in 1 s", channel, type(error).__name__)
             await asyncio.sleep(1.0)
+
+
+def agent_reply_handler(
+    app: Sanic, channel: str, output: Any, send_text: Callable[[OutboxMessage], Awaitable[None]]
+) -> Handler:
+    """The usual deliverer: an agent's text through ``send_text``, a hand-back through the bot on ``output``."""
+
+    async def deliver(message: OutboxMessage) -> None:
+        if message.kind == "text":
+            await send_text(message)
+        else:
+            await hand_back(app.ctx.agent, message, output, channel)
+
+    return deliver
 
 
 def attach_deliverer(blueprint: Blueprint, channel: str, make_handler, make_outbox) -> None:

@@ -30,11 +30,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.gate import GateDecision, HandoffGate
-from bot.outbox import Outbox, OutboxMessage
+from bot.outbox import Outbox
 from bot.settings import Secret, Settings
 from channels import resilience, runtime
-from channels.delivery import attach_deliverer
-from channels.handback import hand_back
+from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.telegram_bot import TelegramBot, TelegramSetupError
 from channels.telegram_buttons import payload_of
 from channels.telegram_output import CHANNEL, TelegramOutput
@@ -148,12 +147,9 @@ class TelegramInput(InputChannel):
             await self.telegram.close()
 
         def make_handler(app: Sanic):
-            async def deliver(message: OutboxMessage) -> None:
-                if message.kind == "text":
-                    await output.send_agent_message(message.conversation_id, message.text, message.agent)
-                else:
-                    await hand_back(app.ctx.agent, message, output, CHANNEL)
-            return deliver
+            return agent_reply_handler(
+                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
+            )
 
         attach_deliverer(blueprint, CHANNEL, make_handler, lambda: Outbox(self._redis()))
         return blueprint

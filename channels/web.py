@@ -25,10 +25,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.outbox import OutboxMessage
 from channels import resilience, runtime
-from channels.delivery import attach_deliverer
-from channels.handback import hand_back
+from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.messages import clean_text
 
 logger = logging.getLogger(__name__)
@@ -161,12 +159,9 @@ class WebChatInput(InputChannel):
             await to_bot(message)
 
         def make_handler(app: Sanic):
-            async def deliver(message: OutboxMessage) -> None:
-                if message.kind == "text":
-                    await output.send_agent_message(message.conversation_id, message.text, message.agent)
-                else:
-                    await hand_back(app.ctx.agent, message, output, CHANNEL)
-            return deliver
+            return agent_reply_handler(
+                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
+            )
 
         attach_deliverer(blueprint, CHANNEL, make_handler, runtime.outbox)
         return blueprint

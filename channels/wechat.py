@@ -28,8 +28,7 @@ from bot.gate import HandoffGate
 from bot.outbox import Outbox, OutboxMessage
 from bot.settings import Settings
 from channels import resilience, runtime
-from channels.delivery import attach_deliverer
-from channels.handback import hand_back
+from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.wechat_api import SharedTokenClient, build_client
 from channels.wechat_replies import (
     ChoiceMemory,
@@ -211,14 +210,7 @@ class WeChatInput(InputChannel):
 
         def make_handler(app: Sanic):
             output = self.output()
-
-            async def deliver(message: OutboxMessage) -> None:
-                if message.kind == "text":
-                    await output.send_plain(message.conversation_id, message.text)
-                else:
-                    await hand_back(app.ctx.agent, message, output, CHANNEL)
-
-            return deliver
+            return agent_reply_handler(app, CHANNEL, output, lambda m: output.send_plain(m.conversation_id, m.text))
 
         attach_deliverer(blueprint, CHANNEL, make_handler, lambda: Outbox(self.redis()))
         return blueprint
