@@ -46,11 +46,18 @@ class ValidateSlotMappings(ValidationAction):
         self._today = today
         self._escalation_rules = escalation_rules
         self._complaints_in_window = complaints_in_window
+        # One triage per message: run() fills this for the tracker it handles, and both slot
+        # extractors and the escalation check read it (keyed by the live tracker object).
+        self._triaged: Dict[int, Triage] = {}
 
     def name(self) -> Text:
         return "action_validate_slot_mappings"
 
     def _triage(self, tracker: Tracker) -> Triage:
+        cached = self._triaged.get(id(tracker))
+        return cached if cached is not None else self._compute_triage(tracker)
+
+    def _compute_triage(self, tracker: Tracker) -> Triage:
         rules = self._rules or collaborators.triage_rules()
         customers = self._customers or collaborators.customers()
         orders = self._orders or collaborators.orders()
@@ -84,8 +91,12 @@ class ValidateSlotMappings(ValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         """Fill the triage slots, then add the escalation events if a person is needed."""
-        events = await super().run(dispatcher, tracker, domain)
-        return events + self.escalation_events(tracker)
+        self._triaged[id(tracker)] = self._compute_triage(tracker)
+        try:
+            events = await super().run(dispatcher, tracker, domain)
+            return events + self.escalation_events(tracker)
+        finally:
+            del self._triaged[id(tracker)]
 
     def escalation_events(self, tracker: Tracker) -> List[Dict[Text, Any]]:
         """Events that hand over (or offer to), answer an open offer, or nothing."""

@@ -207,3 +207,23 @@ def test_the_action_server_can_register_every_action():
     executor = ActionExecutor()
     executor.register_package("actions")
     assert {"action_request_human", "action_escalate", "action_accept_handoff", "action_decline_handoff", "action_handback"} <= set(executor.actions)
+
+
+async def test_one_message_is_triaged_once(redis_client):
+    class CountingOrders(DemoOrderBackend):
+        lookups = 0
+
+        def get_order(self, number):
+            CountingOrders.lookups += 1
+            return super().get_order(number)
+
+    tickets = TicketStore(redis_client)
+    triage_slots = ValidateSlotMappings(
+        TriageRules.load(), DemoCustomerDirectory(), CountingOrders(), lambda: dt.date(2026, 11, 23),
+        escalation_rules=EscalationRules.load(), complaints_in_window=lambda cid: tickets.count_since(cid, "complaint", 180),
+    )
+    tracked = tracker([action("action_listen"), user("DD2026110500123 到哪了", "check_order_status", 1.0)])
+    events = await triage_slots.run(CollectingDispatcher(), tracked, {"slots": {"request_category": {"mappings": [{"type": "custom"}]},
+                                                                        "priority": {"mappings": [{"type": "custom"}]}}})
+    assert CountingOrders.lookups == 1
+    assert {"event": "slot", "name": "request_category", "value": "inquiry", "timestamp": None} in events
