@@ -56,10 +56,15 @@ def disabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> 
     }
 
 
+def load_config(settings: Settings) -> Dict[str, Any]:
+    """credentials.yml as written, ``${VAR}`` placeholders and all."""
+    return yaml.safe_load((settings.project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
+
+
 def write_credentials(settings: Settings, environ: Optional[Mapping[str, str]] = None) -> Path:
     """Write var/credentials.yml for ``rasa run`` and return its path."""
     env = os.environ if environ is None else environ
-    config = yaml.safe_load((settings.project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
+    config = load_config(settings)
     target = settings.var_dir / "credentials.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bot import log_masking
-from bot.credentials import disabled_channels, write_credentials
+from bot.credentials import disabled_channels, load_config, write_credentials
 from bot.redis_client import rasa_store_env, start_redis
 from bot.redis_server import EmbeddedRedis
 from bot.settings import Settings, SettingsError
@@ -91,8 +92,6 @@ class Service:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    import os
-
     try:
         os.killpg(process.pid, sig)
     except ProcessLookupError:
@@ -184,7 +183,7 @@ class Stack:
             env = service_environment(self.settings, self.redis_url)
             self.env = env
             credentials = write_credentials(self.settings)
-            for channel, missing in disabled_channels_of(self.settings).items():
+            for channel, missing in disabled_channels(load_config(self.settings), os.environ).items():
                 logger.info("channel %s is off: %s not set", channel, ", ".join(missing))
             self.services = build_services(self.settings, token, model, credentials)
             for service in self.services:
@@ -221,16 +220,6 @@ class Stack:
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
             self.embedded_redis = None
-
-
-def disabled_channels_of(settings: Settings) -> Dict[str, List[str]]:
-    """Channels of credentials.yml left off for want of their secrets."""
-    import os
-
-    import yaml
-
-    config = yaml.safe_load((settings.project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
-    return disabled_channels(config, os.environ)
 
 
 def _existing_model(settings: Settings) -> Path:
