@@ -22,6 +22,7 @@ from bot.entities import find_order_number
 from bot.escalation import EscalationRules, decide
 from bot.orders import OrderBackend
 from bot.triage import Triage, TriageRules, triage
+from channels.messages import TRUNCATED
 
 # Messages the escalation check leaves alone: a person was asked for (the rules hand over),
 # or an agent just handed the conversation back.
@@ -90,7 +91,9 @@ class ValidateSlotMappings(ValidationAction):
         return {}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        """Fill the triage slots, then add the escalation events if a person is needed."""
+        """Say so if the message was cut, fill the triage slots, then escalate if a person is needed."""
+        if (tracker.latest_message.get("metadata") or {}).get(TRUNCATED):
+            dispatcher.utter_message(response="utter_message_truncated")
         self._triaged[id(tracker)] = self._compute_triage(tracker)
         try:
             events = await super().run(dispatcher, tracker, domain)

@@ -21,7 +21,7 @@ from bot.outbox import OutboxMessage
 from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
-from channels.messages import clean_text
+from channels.messages import clean_text, truncation_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,10 @@ class RestMessage:
 
 
 def parse_request(body: bytes) -> RestMessage:
-    """``{"sender", "message", "message_id"?, "metadata"?}`` from a request body; BadRequest otherwise."""
+    """``{"sender", "message", "message_id"?, "metadata"?}`` from a request body; BadRequest otherwise.
+
+    A message over MAX_MESSAGE_CHARS is cut, and its metadata says so (``truncated``).
+    """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -86,6 +89,9 @@ def parse_request(body: bytes) -> RestMessage:
         raise BadRequest("'message' must be a non-empty string")
     message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
+    cut = truncation_metadata(data.get("message"))
+    if cut:
+        metadata = {**(metadata or {}), **cut}
     return RestMessage(sender, text, message_id, metadata)
 
 

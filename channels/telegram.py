@@ -34,6 +34,7 @@ from bot.outbox import Outbox
 from bot.settings import Secret, Settings
 from channels import resilience, runtime
 from channels.delivery import agent_reply_handler, attach_deliverer
+from channels.messages import TRUNCATED
 from channels.telegram_bot import TelegramBot, TelegramSetupError
 from channels.telegram_buttons import payload_of
 from channels.telegram_output import CHANNEL, TelegramOutput
@@ -185,7 +186,7 @@ class TelegramInput(InputChannel):
                 incoming.conversation_id,
                 input_channel=CHANNEL,
                 message_id=str(incoming.update_id),
-                metadata={"language_code": incoming.language_code},
+                metadata={"language_code": incoming.language_code, **({TRUNCATED: True} if incoming.truncated else {})},
             )
         )
 

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from telegram import Bot, Message, Update
 
-from channels.messages import clean_text
+from channels.messages import clean_text, was_truncated
 
 NON_TEXT_INTENT = "non_text_message"
 GREET_INTENT = "greet"
@@ -51,6 +51,7 @@ class Incoming:
     text: str
     language_code: Optional[str] = None
     callback_query_id: Optional[str] = None
+    truncated: bool = False  # the text was cut to MAX_MESSAGE_CHARS
 
     @property
     def conversation_id(self) -> str:
@@ -143,12 +144,12 @@ def _from_message(update_id: int, message: Message) -> Optional[Incoming]:
     language_code = _language_code(message.from_user)
     text = user_text(message.text, language_code)
     if text is not None:
-        return Incoming(update_id, chat_id, "text", text, language_code)
+        return Incoming(update_id, chat_id, "text", text, language_code, truncated=was_truncated(message.text))
     if any(getattr(message, kind, None) for kind in _NON_TEXT_KINDS):
         # A photo or a file with a caption comes with words: answer those.
         caption = user_text(message.caption, language_code)
         if caption is not None:
-            return Incoming(update_id, chat_id, "text", caption, language_code)
+            return Incoming(update_id, chat_id, "text", caption, language_code, truncated=was_truncated(message.caption))
         intent = intent_message(NON_TEXT_INTENT, language_code)
         return Incoming(update_id, chat_id, "media", intent, language_code)
     # Service messages (a member joined, a pinned message, …) and empty texts.

@@ -27,7 +27,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from channels import resilience, runtime
 from channels.delivery import agent_reply_handler, attach_deliverer
-from channels.messages import clean_text
+from channels.messages import clean_text, truncation_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,8 @@ class WebChatInput(InputChannel):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            message = UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {})
+            metadata = {**(metadata if isinstance(metadata, dict) else {}), **truncation_metadata(data.get("message"))}
+            message = UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
             await to_bot(message)
 
         def make_handler(app: Sanic):

@@ -29,6 +29,7 @@ from bot.outbox import Outbox, OutboxMessage
 from bot.settings import Settings
 from channels import resilience, runtime
 from channels.delivery import agent_reply_handler, attach_deliverer
+from channels.messages import TRUNCATED
 from channels.wechat_api import SharedTokenClient, build_client
 from channels.wechat_replies import (
     ChoiceMemory,
@@ -228,7 +229,10 @@ class WeChatInput(InputChannel):
         if inbound.kind == "text":
             text = await asyncio.to_thread(self.choices().resolve, inbound.openid, text)
         collector = CollectingOutputChannel()
-        message = UserMessage(text, collector, conversation, input_channel=CHANNEL, message_id=inbound.message_id)
+        metadata = {TRUNCATED: True} if inbound.truncated else None
+        message = UserMessage(
+            text, collector, conversation, input_channel=CHANNEL, message_id=inbound.message_id, metadata=metadata
+        )
         job = self._keep(on_new_message(message))
         settled = False  # True once this request has dealt with the bot's reply
         try:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 from xml.parsers.expat import ExpatError
 
 import xmltodict
 
-from channels.messages import clean_text
+from channels.messages import clean_text, was_truncated
 
 # WeChat's pushes are a few hundred bytes; encrypted ones about a third more. Far above that is abuse.
 MAX_XML_BYTES = 64 * 1024
@@ -81,6 +81,7 @@ class Inbound:
     text: str
     note: str
     kind: str  # "text", "non_text" or "event"
+    truncated: bool = False  # the text was cut to MAX_MESSAGE_CHARS
 
 
 def read_message(fields: Mapping[str, str]) -> Optional[Inbound]:
@@ -93,17 +94,19 @@ def read_message(fields: Mapping[str, str]) -> Optional[Inbound]:
     created = fields.get("CreateTime", "").strip()
     message_id = fields.get("MsgId", "").strip() or f"{openid}-{created}"
 
-    def inbound(text: str, note: str, kind: str, key: str = message_id) -> Inbound:
-        return Inbound(openid=openid, account=account, message_id=key, text=text, note=note, kind=kind)
+    def inbound(text: str, note: str, kind: str, key: str = message_id, raw: Any = None) -> Inbound:
+        return Inbound(
+            openid=openid, account=account, message_id=key, text=text, note=note, kind=kind, truncated=was_truncated(raw)
+        )
 
     if msg_type == "text":
         words = clean_text(fields.get("Content"))
-        return inbound(words, words, "text") if words else None
+        return inbound(words, words, "text", raw=fields.get("Content")) if words else None
     if msg_type == "voice":
         # With speech recognition switched on for the account, WeChat sends what was said.
         words = clean_text(fields.get("Recognition"))
         if words:
-            return inbound(words, words, "text")
+            return inbound(words, words, "text", raw=fields.get("Recognition"))
     if msg_type in NON_TEXT_TYPES:
         return inbound(NON_TEXT, f"[{msg_type}]", "non_text")
     if msg_type == "event" and fields.get("Event", "").strip().lower() == "subscribe":

@@ -17,6 +17,7 @@ from bot.incidents import IncidentBoard
 from bot.orders import DemoOrderBackend
 from bot.suggestions import SuggestionRouter
 from bot.tickets import TicketStore
+from bot.escalation import EscalationRules
 from bot.triage import TriageRules
 from tests.actions.conftest import make_tracker
 
@@ -50,6 +51,19 @@ async def test_triage_slots_follow_the_request_and_the_customer():
     overdue = make_tracker("DD2026100100789", intent="inform")
     assert await action.extract_priority(dispatcher, overdue, {}) == {"priority": "high"}
     assert await action.extract_request_category(dispatcher, make_tracker("你好", intent="greet"), {}) == {}
+
+
+async def test_a_cut_message_is_answered_with_a_note_first():
+    action = ValidateSlotMappings(
+        TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY,
+        escalation_rules=EscalationRules.load(), complaints_in_window=lambda conversation: 0,
+    )
+    cut = make_tracker("怎么开发票" * 900, intent="faq")
+    cut.latest_message["metadata"] = {"truncated": True}
+    dispatcher, _ = await run(action, cut)
+    assert responses(dispatcher) == ["utter_message_truncated"]
+    whole, _ = await run(action, make_tracker("怎么开发票", intent="faq"))
+    assert responses(whole) == []
 
 
 async def test_complaint_starts_with_empathy_then_restates(tickets):

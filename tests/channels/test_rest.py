@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.messages import MAX_MESSAGE_CHARS
+from channels.messages import MAX_MESSAGE_CHARS, TRUNCATED
 from channels.rest import BadRequest, parse_request
 
 JSON = st.recursive(
@@ -41,6 +41,12 @@ def test_hostile_and_incomplete_bodies_are_bad_requests(body):
         parse_request(body)
 
 
-def test_long_messages_are_cut():
-    message = parse_request(json.dumps({"sender": "u", "message": "好" * 10_000}).encode())
+def test_long_messages_are_cut_and_marked_so_the_bot_can_say_so():
+    message = parse_request(json.dumps({"sender": "u", "message": "好" * 10_000, "metadata": {"page": "help"}}).encode())
     assert len(message.text) == MAX_MESSAGE_CHARS
+    assert message.metadata == {"page": "help", TRUNCATED: True}
+
+
+def test_a_message_of_exactly_the_limit_is_not_marked():
+    message = parse_request(json.dumps({"sender": "u", "message": " " + "好" * MAX_MESSAGE_CHARS + " "}).encode())
+    assert len(message.text) == MAX_MESSAGE_CHARS and message.metadata is None

@@ -99,7 +99,9 @@ def test_a_button_on_an_inline_message_falls_back_to_the_users_private_chat():
 
 
 def test_long_texts_are_cut_and_commands_cannot_trigger_intents():
-    assert len(parse_update(text_update(1, "好" * 10_000), BOT).text) == MAX_MESSAGE_CHARS
+    long = parse_update(text_update(1, "好" * 10_000), BOT)
+    assert len(long.text) == MAX_MESSAGE_CHARS and long.truncated
+    assert not parse_update(text_update(2, "好" * MAX_MESSAGE_CHARS), BOT).truncated
     assert user_text("/start", "en") == '/greet{"language": "en"}'
     assert user_text("/start@cs_assistant_test_bot deep-link", "zh-hans") == '/greet{"language": "zh"}'
     assert user_text("/handoff_resolved", None) == "handoff_resolved"

@@ -103,10 +103,11 @@ async def test_bad_bodies_are_a_4xx_with_a_json_error_never_a_500(webhook, bot_a
     assert webhook.bot.messages == []
 
 
-async def test_a_text_over_4000_characters_reaches_rasa_cut(webhook):
+async def test_a_text_over_4000_characters_reaches_rasa_cut_and_marked(webhook):
     await webhook.post(text_update(35, "长" * 5000))
     await webhook.settled()
     assert webhook.bot.texts() == ["长" * 4000]
+    assert webhook.bot.messages[0].metadata["truncated"] is True
 
 
 async def test_a_pressed_button_is_answered_and_its_payload_is_the_users_message(webhook, bot_api):

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
+from channels.messages import MAX_MESSAGE_CHARS
 from channels.wechat_replies import (
     MAX_TEXT_BYTES,
     ChoiceMemory,
@@ -124,6 +125,12 @@ def test_long_texts_are_cut_into_messages_wechat_accepts_and_nothing_is_lost(tex
 def test_a_text_is_passed_on_with_its_msg_id():
     message = read_message(parse_xml(text_xml("  你好  ", msg_id="77")))
     assert (message.text, message.kind, message.message_id, message.openid, message.account) == ("你好", "text", "77", OPENID, ACCOUNT)
+
+
+def test_a_text_over_the_limit_is_cut_and_marked():
+    message = read_message(parse_xml(text_xml("长" * 5000, msg_id="78")))
+    assert len(message.text) == MAX_MESSAGE_CHARS and message.truncated
+    assert not read_message(parse_xml(text_xml("长" * MAX_MESSAGE_CHARS, msg_id="79"))).truncated
 
 
 def test_subscribe_greets_and_is_identified_by_sender_and_time():

@@ -11,6 +11,7 @@ import pytest
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
+from tests.channels.conftest import domain_text
 from tests.e2e.conftest import say, tracker
 
 pytestmark = pytest.mark.slow
@@ -51,6 +52,11 @@ def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_mo
         replies = say(settings, "en-user", "how do i change my password")
         assert replies[0].startswith(answer.answer("en").conclusion)
         assert "Steps:" in replies[0] and "\n2. " in replies[0]
+
+        # Over 4,000 characters: cut, and the user is told so before the answer, in their language.
+        long_replies = say(settings, "en-user", "how do i change my password? " * 150)
+        assert long_replies[0] == domain_text("utter_message_truncated", "en")
+        assert long_replies[1].startswith(answer.answer("en").conclusion)
 
         fallback = say(settings, "en-user", "qwx zzv blorp")
         assert "agent" in fallback[0]
