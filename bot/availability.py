@@ -11,19 +11,26 @@ import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config_files import SERVICE_DIR, ConfigFileError, load_mapping
+from bot.config_files import SERVICE_DIR, ConfigFileError, config_error, load_config
+from bot.yaml_shapes import NUMBER, QUOTED, TEXT, WHOLE, Fields, ListOf
+
+# The parts of data/service/escalation.yml read here.
+SHAPE = Fields({
+    "service_hours": Fields({"timezone": TEXT, "days": ListOf(WHOLE), "open": QUOTED, "close": QUOTED}),
+    "default_handle_minutes": NUMBER,
+})
 
 
-def _clock_time(raw: object, where: object) -> dt.time:
+def _clock_time(raw: object, where: str) -> dt.time:
     try:
         hours, minutes = str(raw).strip().split(":")
         if (int(hours), int(minutes)) == (24, 0):
             return dt.time.max  # "until midnight"
         return dt.time(int(hours), int(minutes))
     except ValueError:
-        raise ConfigFileError(f"{where}: service hours must look like 09:00, got {raw!r}") from None
+        raise ConfigFileError(where, f"service hours must look like 09:00, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -39,15 +46,23 @@ class ServiceHours:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> "ServiceHours":
         """Read ``service_hours`` and ``default_handle_minutes`` from the escalation rules."""
-        raw = load_mapping(path)
+        raw, lines = load_config(path, SHAPE)
         hours = raw.get("service_hours") or {}
-        return cls(
-            timezone=str(hours.get("timezone", "Asia/Shanghai")),
-            days=tuple(int(d) for d in hours.get("days", range(1, 8))),
-            opens=_clock_time(hours.get("open", "09:00"), path),
-            closes=_clock_time(hours.get("close", "21:00"), path),
-            default_handle_minutes=float(raw.get("default_handle_minutes", 6)),
-        )
+        timezone = str(hours.get("timezone", "Asia/Shanghai"))
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise config_error(lines, ["service_hours", "timezone"], (
+                f"unknown time zone '{timezone}'; write it like Asia/Shanghai")) from None
+        days = tuple(hours.get("days", range(1, 8)) or ())
+        if not days or not set(days) <= set(range(1, 8)):
+            raise config_error(lines, ["service_hours", "days"], (
+                f"days must be one or more of 1 (Monday) to 7 (Sunday), got {list(days)}"))
+        opens = _clock_time(hours.get("open", "09:00"), lines.where("service_hours", "open"))
+        closes = _clock_time(hours.get("close", "21:00"), lines.where("service_hours", "close"))
+        if closes <= opens:
+            raise config_error(lines, ["service_hours", "close"], "close must be later than open")
+        return cls(timezone, days, opens, closes, float(raw.get("default_handle_minutes", 6)))
 
     def with_hours(self, spec: str) -> "ServiceHours":
         """The same days with the hours of ``spec`` ("08:00-22:00", from SERVICE_HOURS); unchanged if empty."""
@@ -74,7 +89,7 @@ class ServiceHours:
             opening = dt.datetime.combine(day, self.opens, tzinfo=local.tzinfo)
             if day.isoweekday() in self.days and opening > local:
                 return opening
-        raise ConfigFileError("service_hours has no working day")
+        raise ConfigFileError("service_hours", "has no working day")
 
 
 def expected_wait_minutes(

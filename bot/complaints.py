@@ -5,10 +5,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from bot.config_files import SERVICE_DIR, ConfigFileError, load_mapping
+from bot.config_files import SERVICE_DIR, config_error, load_config
 from bot.language import localized
+from bot.yaml_shapes import TEXT, WHOLE, Fields, ListOf, MapOf
 
 GENERAL = "general"
+
+_REMEDY_TEXT = Fields({"title": TEXT, "detail": TEXT, "risk": TEXT}, required=("title", "detail", "risk"))
+SHAPE = Fields({
+    "feedback_hours": WHOLE,
+    "remedies": MapOf(Fields(
+        {"keywords": ListOf(TEXT), "zh": _REMEDY_TEXT, "en": _REMEDY_TEXT}, required=("zh", "en"),
+    )),
+    "types": ListOf(Fields({
+        "id": TEXT,
+        "keywords": MapOf(ListOf(TEXT)),
+        "topic": MapOf(TEXT),
+        "remedies": ListOf(TEXT),
+    }, required=("id", "topic"))),
+})
 
 
 @dataclass(frozen=True)
@@ -46,27 +61,29 @@ class ComplaintPlaybook:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "complaints.yml") -> "ComplaintPlaybook":
         """Read and check the playbook."""
-        raw = load_mapping(path)
+        raw, lines = load_config(path, SHAPE)
         remedies = {
-            rid: Remedy(rid, {k: v for k, v in entry.items() if k != "keywords"},
-                        tuple(w.lower() for w in entry.get("keywords") or ()))
+            str(rid): Remedy(str(rid), {k: v for k, v in entry.items() if k != "keywords"},
+                             tuple(str(w).lower() for w in entry.get("keywords") or ()))
             for rid, entry in (raw.get("remedies") or {}).items()
         }
         types = []
-        for entry in raw.get("types") or []:
+        for index, entry in enumerate(raw.get("types") or []):
             keywords = entry.get("keywords") or {}
             complaint_type = ComplaintType(
-                type_id=entry["id"],
-                keywords=tuple(w.lower() for words in keywords.values() for w in (words or [])),
+                type_id=str(entry["id"]),
+                keywords=tuple(str(w).lower() for words in keywords.values() for w in words),
                 topics=entry["topic"],
-                remedy_ids=tuple(entry.get("remedies") or ()),
+                remedy_ids=tuple(str(r) for r in entry.get("remedies") or ()),
             )
             unknown = [r for r in complaint_type.remedy_ids if r not in remedies]
             if unknown or not 2 <= len(complaint_type.remedy_ids) <= 3:
-                raise ConfigFileError(f"{path}: type '{complaint_type.type_id}' needs 2–3 known remedies, got {complaint_type.remedy_ids}")
+                raise config_error(lines, ["types", index, "remedies"], (
+                    f"type '{complaint_type.type_id}' needs 2–3 remedies listed under 'remedies:', "
+                    f"got {list(complaint_type.remedy_ids)}" + (f"; unknown: {unknown}" if unknown else "")))
             types.append(complaint_type)
         if GENERAL not in {t.type_id for t in types}:
-            raise ConfigFileError(f"{path}: a '{GENERAL}' type is required as the fallback")
+            raise config_error(lines, ["types"], f"a '{GENERAL}' type is required as the fallback")
         return cls(types, remedies, int(raw.get("feedback_hours", 24)))
 
     def get(self, type_id: Optional[str]) -> ComplaintType:

@@ -4,16 +4,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Tuple
-
-import yaml
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 from bot.config_files import SERVICE_DIR, load_mapping
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT
 from bot.yaml_lines import YamlLines
+from bot.yaml_shapes import TEXT, WHOLE, Fields, ListOf, MapOf, load_checked
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF]")
+
+LANGUAGE_RULES_SHAPE = Fields({
+    "forbidden_phrases": ListOf(Fields({"phrase": TEXT, "instead": TEXT}, required=("phrase", "instead"))),
+    "max_emoji_per_message": WHOLE,
+})
+# What the checks read of domain.yml; Rasa's own validation checks the rest.
+_DOMAIN_SHAPE = Fields({
+    "responses": MapOf(ListOf(Fields({
+        "text": TEXT,
+        "condition": ListOf(Fields({})),
+        "buttons": ListOf(Fields({"title": TEXT})),
+    }))),
+})
+
+# Forbidden phrases with what to say instead, and the most emoji one message may have.
+TextRules = Tuple[List[Tuple[str, str]], int]
 
 
 @dataclass(frozen=True)
@@ -32,19 +47,21 @@ def count_emoji(text: str) -> int:
     return len(_EMOJI.findall(text or ""))
 
 
-def _language_rules(path: Path = SERVICE_DIR / "language_rules.yml") -> Tuple[List[Mapping[str, str]], int]:
-    raw = load_mapping(path)
-    return list(raw.get("forbidden_phrases") or []), int(raw.get("max_emoji_per_message", 2))
+def language_rules(path: Path = SERVICE_DIR / "language_rules.yml") -> TextRules:
+    """The rules of ``data/service/language_rules.yml``; ConfigFileError (file:line) when malformed."""
+    raw = load_mapping(path, LANGUAGE_RULES_SHAPE)
+    phrases = [(str(rule["phrase"]), str(rule["instead"])) for rule in raw.get("forbidden_phrases") or []]
+    return phrases, int(raw.get("max_emoji_per_message", 2))
 
 
-def check_text(text: str, where: str) -> List[Problem]:
+def check_text(text: str, where: str, rules: Optional[TextRules] = None) -> List[Problem]:
     """Forbidden phrases and too many emoji in one message."""
-    phrases, max_emoji = _language_rules()
+    phrases, max_emoji = rules or language_rules()
     problems = []
     lowered = (text or "").lower()
-    for rule in phrases:
-        if rule["phrase"].lower() in lowered:
-            problems.append(Problem(where, f"says “{rule['phrase']}”; say “{rule['instead']}” instead"))
+    for phrase, instead in phrases:
+        if phrase.lower() in lowered:
+            problems.append(Problem(where, f"says “{phrase}”; say “{instead}” instead"))
     if count_emoji(text) > max_emoji:
         problems.append(Problem(where, f"has {count_emoji(text)} emoji; at most {max_emoji}"))
     return problems
@@ -55,10 +72,15 @@ def _response_texts(domain: Mapping) -> Iterator[Tuple[str, List[Mapping]]]:
         yield name, variations or []
 
 
-def check_domain(path: Path = PROJECT_ROOT / "domain.yml") -> List[Problem]:
-    """Every response has a zh default and an en variation, and each text passes check_text."""
-    domain = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lines = YamlLines(path)
+def check_domain(
+    path: Path = PROJECT_ROOT / "domain.yml", rules: Optional[TextRules] = None
+) -> List[Problem]:
+    """Every response has a zh default and an en variation, and each text passes check_text.
+
+    YamlError (file:line) when the file cannot be read or its responses are malformed.
+    """
+    domain, lines = load_checked(path, _DOMAIN_SHAPE)
+    rules = rules or language_rules()
     problems: List[Problem] = []
     for name, variations in _response_texts(domain):
         languages = set()
@@ -67,17 +89,21 @@ def check_domain(path: Path = PROJECT_ROOT / "domain.yml") -> List[Problem]:
             language = next((c.get("value") for c in conditions if c.get("name") == "language"), "zh")
             languages.add(language)
             where = lines.where("responses", name, index, "text")
-            problems += check_text(variation.get("text", ""), f"{where}: {name} ({language})")
+            problems += check_text(str(variation.get("text", "")), f"{where}: {name} ({language})", rules)
             for number, button in enumerate(variation.get("buttons") or []):
                 where = lines.where("responses", name, index, "buttons", number, "title")
-                problems += check_text(button.get("title", ""), f"{where}: {name} button ({language})")
+                title = str(button.get("title", ""))
+                problems += check_text(title, f"{where}: {name} button ({language})", rules)
         for missing in sorted({"zh", "en"} - languages):
             problems.append(Problem(f"{lines.where('responses', name)}: {name}", f"has no {missing} variation"))
     return problems
 
 
-def check_knowledge_base(directory: Path = PROJECT_ROOT / "data" / "faq") -> List[Problem]:
-    """Each FAQ answer passes check_text, in both languages."""
+def check_knowledge_base(
+    directory: Path = PROJECT_ROOT / "data" / "faq", rules: Optional[TextRules] = None
+) -> List[Problem]:
+    """Each FAQ answer passes check_text, in both languages (KnowledgeBaseError for a malformed file)."""
+    rules = rules or language_rules()
     problems: List[Problem] = []
     files: Dict[str, YamlLines] = {}
     for faq in KnowledgeBase.load(directory):
@@ -89,7 +115,7 @@ def check_knowledge_base(directory: Path = PROJECT_ROOT / "data" / "faq") -> Lis
             text = "\n".join([answer.conclusion, answer.reasoning, *answer.steps])
             line = lines.where("faqs", entry, language) if entry is not None else lines.where("faqs")
             where = f"{line}: {faq.faq_id} ({language})"
-            problems += check_text(text, where)
+            problems += check_text(text, where, rules)
             if "{" in text or "}" in text:
                 problems.append(Problem(where, "contains { or }, which response templates would read as a placeholder"))
     return problems

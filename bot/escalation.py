@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence, Tuple
 
 from bot.config_files import SERVICE_DIR, load_mapping
+from bot.yaml_shapes import NUMBER, TEXT, WHOLE, Fields, ListOf, MapOf
 
 REASONS = (
     "explicit_request",
@@ -24,6 +25,23 @@ REASONS = (
     "beyond_authority",
     "technical_failure",  # the action server could not be reached (channels/resilience.py)
 )
+
+
+_WORDS = MapOf(ListOf(TEXT))  # by language
+# The parts of data/service/escalation.yml read here and by the actions (while_waiting).
+SHAPE = Fields({
+    "explicit_request": Fields({"intents": ListOf(TEXT), "words": _WORDS}),
+    "anger": Fields({
+        "words": _WORDS, "insults": _WORDS, "threats": _WORDS, "punctuation_run": WHOLE, "caps_words": WHOLE,
+    }),
+    "fallbacks_in_a_row": WHOLE,
+    "same_problem_times": WHOLE,
+    "not_helped_times": WHOLE,
+    "repeat_complaints": Fields({"count": WHOLE, "days": WHOLE}),
+    "max_refund_amount": NUMBER,
+    "immediate_priorities": ListOf(TEXT),
+    "while_waiting": MapOf(TEXT),
+})
 
 
 def _words(section: Mapping, key: str) -> Tuple[str, ...]:
@@ -52,12 +70,12 @@ class EscalationRules:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> "EscalationRules":
         """Read the rules file."""
-        raw = load_mapping(path)
+        raw = load_mapping(path, SHAPE)
         explicit = raw.get("explicit_request") or {}
         anger = raw.get("anger") or {}
         repeat = raw.get("repeat_complaints") or {}
         return cls(
-            request_intents=tuple(explicit.get("intents") or ()),
+            request_intents=tuple(str(i) for i in explicit.get("intents") or ()),
             request_words=_words(explicit, "words"),
             anger_words=_words(anger, "words"),
             insults=_words(anger, "insults"),
@@ -70,7 +88,7 @@ class EscalationRules:
             repeat_complaint_count=int(repeat.get("count", 3)),
             repeat_complaint_days=int(repeat.get("days", 180)),
             max_refund_amount=float(raw.get("max_refund_amount", 500)),
-            immediate_priorities=tuple(raw.get("immediate_priorities") or ("high",)),
+            immediate_priorities=tuple(str(p) for p in raw.get("immediate_priorities") or ("high",)),
         )
 
 

@@ -5,8 +5,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional, Tuple
 
-from bot.config_files import SERVICE_DIR, load_mapping
+from bot.config_files import SERVICE_DIR, config_error, load_config
 from bot.language import localized
+from bot.yaml_shapes import FLAG, TEXT, Fields, ListOf, MapOf
+
+_FIELDS = ("impact", "recovery", "workaround")
+_TEXTS = Fields({name: TEXT for name in _FIELDS}, required=_FIELDS)
+SHAPE = Fields({
+    "incidents": ListOf(Fields(
+        {"id": TEXT, "active": FLAG, "keywords": MapOf(ListOf(TEXT)), "zh": _TEXTS, "en": _TEXTS},
+        required=("id",),
+    )),
+})
 
 
 @dataclass(frozen=True)
@@ -31,16 +41,21 @@ class IncidentBoard:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "incidents.yml") -> "IncidentBoard":
         """Read the active incidents."""
-        raw = load_mapping(path)
+        raw, lines = load_config(path, SHAPE)
         incidents = []
-        for entry in raw.get("incidents") or []:
+        for index, entry in enumerate(raw.get("incidents") or []):
             if not entry.get("active", True):
                 continue
+            missing = [language for language in ("zh", "en") if not entry.get(language)]
+            if missing:
+                told = f"{' and '.join(missing)}: {', '.join(_FIELDS)}"
+                raise config_error(lines, ["incidents", index],
+                                   f"active incident '{entry['id']}' needs what customers are told in {told}")
             keywords = entry.get("keywords") or {}
             incidents.append(
                 Incident(
-                    incident_id=entry["id"],
-                    keywords=tuple(w.lower() for words in keywords.values() for w in words),
+                    incident_id=str(entry["id"]),
+                    keywords=tuple(str(w).lower() for words in keywords.values() for w in words),
                     texts={lang: entry[lang] for lang in ("zh", "en") if lang in entry},
                 )
             )

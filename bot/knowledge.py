@@ -8,18 +8,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
-
-import yaml
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.yaml_lines import YamlError, YamlLines, shown_path
+from bot.yaml_shapes import TEXT, Fields, ListOf, load_checked
 
 FAQ_INTENT = "faq"
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+_PARTS = ("questions", "conclusion", "reasoning", "steps")
+_ANSWER = Fields({"questions": ListOf(TEXT), "conclusion": TEXT, "reasoning": TEXT, "steps": ListOf(TEXT)},
+                 required=_PARTS)
+SHAPE = Fields({"faqs": ListOf(Fields({"id": TEXT, **{language: _ANSWER for language in SUPPORTED_LANGUAGES}},
+                                      required=("id", *SUPPORTED_LANGUAGES)))},
+               required=("faqs",))
 
 
-class KnowledgeBaseError(ValueError):
-    """A knowledge-base file is malformed; the message names the file and entry."""
+class KnowledgeBaseError(YamlError):
+    """A knowledge-base file is malformed: ``where`` is file:line, the message names the entry."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,12 @@ class Faq:
     questions: Mapping[str, Tuple[str, ...]]
     answers: Mapping[str, Answer]
     source: str = ""
+    line: int = 0  # of the entry's id in ``source``
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the entry."""
+        return f"{shown_path(Path(self.source))}:{self.line}"
 
     @property
     def intent_response_key(self) -> str:
@@ -54,31 +66,23 @@ class Faq:
         return self.answers.get(language or DEFAULT_LANGUAGE) or self.answers[DEFAULT_LANGUAGE]
 
 
-def _parse_entry(raw: object, source: str) -> Faq:
-    if not isinstance(raw, dict) or "id" not in raw:
-        raise KnowledgeBaseError(f"{source}: every entry needs an 'id'")
+def _parse_entry(raw: Mapping[str, Any], source: str, lines: YamlLines, index: int) -> Faq:
+    """One entry of a file that fits SHAPE."""
     faq_id = str(raw["id"])
-    where = f"{source}: FAQ '{faq_id}'"
     if not _ID_PATTERN.match(faq_id):
-        raise KnowledgeBaseError(f"{where}: id must be lower-case letters, digits and _")
+        raise KnowledgeBaseError(lines.where("faqs", index, "id"),
+                                 f"FAQ id '{faq_id}' must be lower-case letters, digits and _")
     questions: Dict[str, Tuple[str, ...]] = {}
     answers: Dict[str, Answer] = {}
     for language in SUPPORTED_LANGUAGES:
-        part = raw.get(language)
-        if not isinstance(part, dict):
-            raise KnowledgeBaseError(f"{where}: missing the '{language}' section")
-        for key in ("questions", "conclusion", "reasoning", "steps"):
-            if not part.get(key):
-                raise KnowledgeBaseError(f"{where}: '{language}.{key}' is missing or empty")
-        if not isinstance(part["questions"], list) or not isinstance(part["steps"], list):
-            raise KnowledgeBaseError(f"{where}: '{language}.questions' and '{language}.steps' must be lists")
+        part = raw[language]
         questions[language] = tuple(str(q).strip() for q in part["questions"])
         answers[language] = Answer(
             conclusion=str(part["conclusion"]).strip(),
             reasoning=str(part["reasoning"]).strip(),
             steps=tuple(str(step).strip() for step in part["steps"]),
         )
-    return Faq(faq_id=faq_id, questions=questions, answers=answers, source=source)
+    return Faq(faq_id, questions, answers, source=source, line=lines.line("faqs", index, "id"))
 
 
 class KnowledgeBase:
@@ -88,21 +92,21 @@ class KnowledgeBase:
         self._by_id: Dict[str, Faq] = {}
         for faq in faqs:
             if faq.faq_id in self._by_id:
-                raise KnowledgeBaseError(
-                    f"{faq.source}: FAQ id '{faq.faq_id}' is already used in {self._by_id[faq.faq_id].source}"
-                )
+                first = self._by_id[faq.faq_id]
+                raise KnowledgeBaseError(faq.where, f"FAQ id '{faq.faq_id}' is already used in {first.where}")
             self._by_id[faq.faq_id] = faq
 
     @classmethod
     def load(cls, directory: Path) -> "KnowledgeBase":
-        """Read every ``*.yml`` under ``directory``."""
+        """Read every ``*.yml`` under ``directory``; KnowledgeBaseError (file:line) at the first problem."""
         faqs: List[Faq] = []
         for path in sorted(Path(directory).rglob("*.yml")):
-            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            entries = content.get("faqs") if isinstance(content, dict) else None
-            if not isinstance(entries, list):
-                raise KnowledgeBaseError(f"{path}: expected a top-level 'faqs:' list")
-            faqs.extend(_parse_entry(entry, str(path)) for entry in entries)
+            try:
+                content, lines = load_checked(path, SHAPE)
+            except YamlError as error:
+                raise KnowledgeBaseError(error.where, error.message) from None
+            for index, entry in enumerate(content["faqs"]):
+                faqs.append(_parse_entry(entry, str(path), lines, index))
         return cls(faqs)
 
     def __len__(self) -> int:

@@ -18,16 +18,18 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.config_files import SERVICE_DIR, ConfigFileError, load_mapping
+from bot.config_files import SERVICE_DIR, config_error, load_config
 from bot.content_checks import Problem
 from bot.knowledge import FAQ_INTENT
 from bot.language import SUPPORTED_LANGUAGES, detect_language
 from bot.settings import PROJECT_ROOT
 from bot.yaml_lines import YamlError, YamlLines, mapping, sequence
+from bot.yaml_shapes import TEXT, WHOLE, Fields, ListOf
 
 # [text](entity), [text]{"entity": …}: the text is what the user typed.
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 _TRAILING_PUNCTUATION = re.compile(r"[\s?？!！。.,，~～…]+$")
+CONTENT_RULES_SHAPE = Fields({"min_examples_per_language": WHOLE, "no_examples_needed": ListOf(TEXT)})
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,12 @@ class ContentRules:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "content_rules.yml") -> "ContentRules":
         """Read the rules; ConfigFileError when malformed."""
-        raw = load_mapping(path)
+        raw, lines = load_config(path, CONTENT_RULES_SHAPE)
         minimum = raw.get("min_examples_per_language", 8)
-        if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
-            raise ConfigFileError(f"{path}: min_examples_per_language must be a whole number of at least 1")
+        if minimum < 1:
+            raise config_error(lines, ["min_examples_per_language"],
+                               "min_examples_per_language must be at least 1")
         exempt = raw.get("no_examples_needed") or []
-        if not isinstance(exempt, list):
-            raise ConfigFileError(f"{path}: no_examples_needed must be a list of intents")
         return cls(minimum, frozenset(str(i) for i in exempt))
 
 

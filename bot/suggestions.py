@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
-from bot.config_files import SERVICE_DIR, load_mapping
+from bot.config_files import SERVICE_DIR, config_error, load_config
 from bot.language import localized
+from bot.yaml_shapes import TEXT, Fields, ListOf, MapOf
+
+SHAPE = Fields({
+    "tag": TEXT,
+    "default_department": TEXT,
+    "departments": MapOf(Fields({"name": MapOf(TEXT), "keywords": ListOf(TEXT)}, required=("name",))),
+}, required=("departments",))
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,10 @@ class Department:
         return localized(self.names, language)
 
 
+def _lowered(words: Optional[List[object]]) -> Tuple[str, ...]:
+    return tuple(str(word).lower() for word in words or ())
+
+
 class SuggestionRouter:
     """Picks the department for a suggestion and knows the tag it is recorded with."""
 
@@ -33,12 +44,16 @@ class SuggestionRouter:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "suggestions.yml") -> "SuggestionRouter":
         """Read the routing file."""
-        raw = load_mapping(path)
+        raw, lines = load_config(path, SHAPE)
         departments = {
-            key: Department(key, value["name"], tuple(k.lower() for k in value.get("keywords") or ()))
-            for key, value in (raw.get("departments") or {}).items()
+            str(key): Department(str(key), value["name"], _lowered(value.get("keywords")))
+            for key, value in raw["departments"].items()
         }
-        return cls(raw.get("tag", "用户需求"), departments, raw.get("default_department", "product"))
+        default = str(raw.get("default_department", "product"))
+        if default not in departments:
+            raise config_error(lines, ["default_department"], (
+                f"default_department '{default}' is not one of the departments: {', '.join(departments)}"))
+        return cls(str(raw.get("tag", "用户需求")), departments, default)
 
     def route(self, text: str) -> Department:
         """The department whose keyword appears earliest in ``text``; the default if none does."""

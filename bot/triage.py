@@ -5,10 +5,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
-from bot.config_files import SERVICE_DIR, ConfigFileError, load_mapping
+from bot.config_files import SERVICE_DIR, config_error, load_config
+from bot.yaml_shapes import FLAG, TEXT, Fields, ListOf, MapOf
 
 CATEGORIES = ("inquiry", "complaint", "suggestion", "fault")
 PRIORITIES = ("low", "normal", "high")
+
+SHAPE = Fields({
+    "categories": MapOf(TEXT),
+    "priority": Fields({
+        "default": TEXT,
+        "by_category": MapOf(TEXT),
+        "high_intents": ListOf(TEXT),
+        "high_keywords": MapOf(ListOf(TEXT)),
+        "vip_step_up": FLAG,
+    }),
+})
 
 
 @dataclass(frozen=True)
@@ -34,23 +46,27 @@ class TriageRules:
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "triage.yml") -> "TriageRules":
         """Read and check the rules file."""
-        raw = load_mapping(path)
-        categories: Dict[str, str] = dict(raw.get("categories") or {})
+        raw, lines = load_config(path, SHAPE)
+        categories: Dict[str, str] = {str(k): str(v) for k, v in (raw.get("categories") or {}).items()}
         priority = raw.get("priority") or {}
         for intent, category in categories.items():
             if category not in CATEGORIES:
-                raise ConfigFileError(f"{path}: '{intent}' has unknown category '{category}'")
-        by_category = dict(priority.get("by_category") or {})
-        for level in [priority.get("default", "normal"), *by_category.values()]:
+                raise config_error(lines, ["categories", intent], (
+                    f"'{intent}' has unknown category '{category}'; use one of {', '.join(CATEGORIES)}"))
+        by_category = {str(k): str(v) for k, v in (priority.get("by_category") or {}).items()}
+        levels = [(["priority", "default"], str(priority.get("default", "normal")))]
+        levels += [(["priority", "by_category", c], level) for c, level in by_category.items()]
+        for keys, level in levels:
             if level not in PRIORITIES:
-                raise ConfigFileError(f"{path}: unknown priority '{level}'")
+                known = ", ".join(PRIORITIES)
+                raise config_error(lines, keys, f"unknown priority '{level}'; use one of {known}")
         keywords = priority.get("high_keywords") or {}
         return cls(
             categories=categories,
-            default_priority=priority.get("default", "normal"),
+            default_priority=str(priority.get("default", "normal")),
             category_priority=by_category,
-            high_intents=frozenset(priority.get("high_intents") or ()),
-            high_keywords=tuple(word.lower() for words in keywords.values() for word in words),
+            high_intents=frozenset(str(i) for i in priority.get("high_intents") or ()),
+            high_keywords=tuple(str(word).lower() for words in keywords.values() for word in words),
             vip_step_up=bool(priority.get("vip_step_up", True)),
         )
 

@@ -2,51 +2,67 @@
 
 Our checks first: the service files, the knowledge base, every response, and the training
 examples (enough per intent and language, none under two intents; ``bot.nlu_checks``).
-Exit code 1 with one line per problem (file[:line]: what is wrong) when anything needs
-fixing; Rasa's validator runs last, only when ours pass.
+Exit code 1 with one line per problem (file:line: what is wrong) when anything needs fixing;
+Rasa's validator runs last, only when ours pass.
 """
 from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Callable, List
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple, TypeVar
 
+from bot.availability import ServiceHours
 from bot.complaints import ComplaintPlaybook
-from bot.config_files import ConfigFileError
-from bot.content_checks import Problem, check_domain, check_knowledge_base
+from bot.content_checks import Problem, check_domain, check_knowledge_base, language_rules
 from bot.escalation import EscalationRules
 from bot.incidents import IncidentBoard
-from bot.knowledge import KnowledgeBaseError
+from bot.knowledge import KnowledgeBase
 from bot.nlu_checks import ContentRules, check_training_examples
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from bot.suggestions import SuggestionRouter
 from bot.training import rasa_environment, training_data_paths, write_derived_data
 from bot.triage import TriageRules
+from bot.yaml_lines import YamlError
 
-_LOADERS: List[Callable[[], object]] = [
-    TriageRules.load, ComplaintPlaybook.load, IncidentBoard.load, SuggestionRouter.load, EscalationRules.load,
-    ContentRules.load,
+T = TypeVar("T")
+
+# Each file under data/service/ with what reads it (escalation.yml is read by two).
+SERVICE_FILES: Sequence[Tuple[str, Callable[[Path], object]]] = [
+    ("triage.yml", TriageRules.load),
+    ("complaints.yml", ComplaintPlaybook.load),
+    ("incidents.yml", IncidentBoard.load),
+    ("suggestions.yml", SuggestionRouter.load),
+    ("escalation.yml", EscalationRules.load),
+    ("escalation.yml", ServiceHours.load),
+    ("language_rules.yml", language_rules),
+    ("content_rules.yml", ContentRules.load),
 ]
 
 
-def content_problems() -> List[Problem]:
-    """Problems in the knowledge base, the responses, the service files and the training examples."""
+def _attempt(problems: List[Problem], read: Callable[..., T], *args: object) -> Optional[T]:
+    """``read(*args)``, or None with its file:line problem added to ``problems``."""
+    try:
+        return read(*args)
+    except YamlError as error:
+        problems.append(Problem(error.where, error.message))
+        return None
+
+
+def content_problems(root: Path = PROJECT_ROOT) -> List[Problem]:
+    """Problems in the service files, knowledge base, responses and training examples under ``root``."""
+    service, faq, domain = root / "data" / "service", root / "data" / "faq", root / "domain.yml"
     problems: List[Problem] = []
-    for loader in _LOADERS:
-        try:
-            loader()
-        except (ConfigFileError, KeyError, TypeError, ValueError) as error:
-            problems.append(Problem(loader.__qualname__.split(".")[0], str(error)))
-    try:
-        problems += check_knowledge_base()
-    except KnowledgeBaseError as error:
-        problems.append(Problem("data/faq", str(error)))
-    problems += check_domain()
-    try:
-        problems += check_training_examples()
-    except ConfigFileError:
-        pass  # content_rules.yml is broken: reported above by ContentRules.load
-    return problems
+    loaded = {load: _attempt(problems, load, service / name) for name, load in SERVICE_FILES}
+    rules, content_rules = loaded[language_rules], loaded[ContentRules.load]
+    knowledge = _attempt(problems, KnowledgeBase.load, faq)
+    if rules is not None:  # without the language rules no text can be checked
+        if knowledge is not None:
+            problems += check_knowledge_base(faq, rules)
+        problems += _attempt(problems, check_domain, domain, rules) or []
+    if content_rules is not None and knowledge is not None:
+        problems += check_training_examples(root / "data" / "nlu", faq, domain, content_rules)
+    return list(dict.fromkeys(problems))  # a broken domain.yml is found by two checks: say it once
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ line of that value, or of the deepest part of the path that exists.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
@@ -52,10 +52,23 @@ class YamlLines:
         try:
             self.root: Optional[yaml.Node] = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            raise YamlError(self.at(mark.line + 1 if mark else 1), f"not valid YAML: {error.problem or error}") from None
+            raise YamlError(*self._syntax_error(error)) from None
         except OSError as error:
             raise YamlError(shown_path(self.path), str(error)) from None
+
+    def _syntax_error(self, error: yaml.MarkedYAMLError) -> Tuple[str, str]:
+        """Where the parser stopped, what it expected, and what it was reading (an unclosed "[" …)."""
+        problem = str(error.problem or error)
+        mark = error.problem_mark or error.context_mark
+        if error.context_mark and ("end of stream" in problem or "<stream end>" in problem):
+            mark = error.context_mark  # not the end of the file: where the unclosed "[" or quote opened
+        line = mark.line + 1 if mark else 1
+        message = f"not valid YAML: {problem}"
+        if error.context and error.context_mark:
+            started = error.context_mark.line + 1
+            place = "on this line" if started == line else f"on line {started}"
+            message += f" ({error.context} that starts {place})"
+        return self.at(line), message
 
     def at(self, line: int) -> str:
         """``file:line``."""
@@ -75,10 +88,14 @@ class YamlLines:
             current = following
         return current
 
+    def line(self, *keys: Key) -> int:
+        """The line of the value at ``keys`` (or of the deepest part of the path that exists)."""
+        node = self.node(*keys)
+        return node.start_mark.line + 1 if node is not None else 1
+
     def where(self, *keys: Key) -> str:
         """``file:line`` of the value at ``keys`` (or of the deepest part of the path that exists)."""
-        node = self.node(*keys)
-        return self.at(node.start_mark.line + 1 if node is not None else 1)
+        return self.at(self.line(*keys))
 
     def index_of(self, keys: List[Key], field: str, value: Any) -> Optional[int]:
         """The index of the item of the list at ``keys`` whose ``field`` is ``value``."""

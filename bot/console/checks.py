@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from bot.config_files import SERVICE_DIR, load_mapping
-from bot.content_checks import count_emoji
+from bot.content_checks import LANGUAGE_RULES_SHAPE, count_emoji
 
 RULES_FILE = SERVICE_DIR / "language_rules.yml"
 
@@ -21,7 +21,7 @@ class LanguageRules:
     @classmethod
     def load(cls, path: Path = RULES_FILE) -> "LanguageRules":
         """Read the rules file (the same one the bot's own texts are checked against)."""
-        raw = load_mapping(path)
+        raw = load_mapping(path, LANGUAGE_RULES_SHAPE)
         phrases = tuple((str(r["phrase"]), str(r["instead"])) for r in raw.get("forbidden_phrases") or [])
         return cls(phrases=phrases, max_emoji=int(raw.get("max_emoji_per_message", 2)))
 

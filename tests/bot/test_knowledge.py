@@ -55,20 +55,28 @@ def test_unknown_labels_find_nothing(tmp_path):
 def test_a_duplicate_id_names_both_files(tmp_path):
     write(tmp_path, "a.yml", ENTRY.format(faq_id="invoice"))
     write(tmp_path, "b.yml", ENTRY.format(faq_id="invoice"))
-    with pytest.raises(KnowledgeBaseError, match=r"b\.yml.*already used in .*a\.yml"):
+    with pytest.raises(KnowledgeBaseError) as raised:
         KnowledgeBase.load(tmp_path)
+    assert str(raised.value) == f"{tmp_path}/b.yml:3: FAQ id 'invoice' is already used in {tmp_path}/a.yml:3"
 
 
 @pytest.mark.parametrize(
     "broken, message",
     [
-        (ENTRY.format(faq_id="x").replace("      reasoning: The merchant issues invoices.\n", ""), "en.reasoning"),
-        (ENTRY.format(faq_id="Bad-Id"), "id must be lower-case"),
-        ("faqs: {}", "top-level 'faqs:' list"),
-        (ENTRY.format(faq_id="x").replace("steps: [打开订单, 点击申请发票]", "steps: 打开订单"), "must be lists"),
+        (ENTRY.format(faq_id="x").replace("      reasoning: The merchant issues invoices.\n", ""),
+         "broken.yml:9: faqs > x > en needs 'reasoning'"),
+        (ENTRY.format(faq_id="Bad-Id"), "broken.yml:3: FAQ id 'Bad-Id' must be lower-case"),
+        ("faqs: {}", "broken.yml:1: faqs must be a list, not a mapping"),
+        (ENTRY.format(faq_id="x").replace("steps: [打开订单, 点击申请发票]", "steps: 打开订单"),
+         "broken.yml:8: faqs > x > zh > steps must be a list, not text"),
+        (ENTRY.format(faq_id="x").replace("conclusion: 您可以在订单详情中申请发票。", "conclusion:"),
+         "broken.yml:6: faqs > x > zh > conclusion is empty"),
+        (ENTRY.format(faq_id="x").replace("steps: [打开订单, 点击申请发票]", "steps: [打开订单, 点击申请发票"),
+         "broken.yml:9: not valid YAML: expected ',' or ']', but got ':'"),
     ],
 )
 def test_malformed_entries_say_what_and_where(tmp_path, broken, message):
     write(tmp_path, "broken.yml", broken)
-    with pytest.raises(KnowledgeBaseError, match=message):
+    with pytest.raises(KnowledgeBaseError) as raised:
         KnowledgeBase.load(tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path}/{message}"), str(raised.value)
