@@ -1,7 +1,7 @@
-"""Small helpers to drive the chat widget like a visitor would."""
+"""Small helpers to drive the chat widget like a visitor would, and the console like an agent."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Dict, List, Optional
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -47,3 +47,37 @@ def send_and_wait(page: Page, text: str) -> Locator:
 def session_id(page: Page) -> str:
     """The conversation id the widget keeps for this visitor."""
     return page.locator("#chat").get_attribute("data-session-id") or ""
+
+
+# The console shows failures in #message-bar (class "error") for a few seconds: keep every one.
+RECORD_CONSOLE_ERRORS = """
+window.__consoleErrors = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const bar = document.getElementById("message-bar");
+  if (!bar) return;
+  new MutationObserver(() => {
+    if (!bar.hidden && bar.classList.contains("error")) window.__consoleErrors.push(bar.textContent);
+  }).observe(bar, { attributes: true, childList: true, characterData: true, subtree: true });
+});
+"""
+
+
+def log_in_to_console(
+    new_context: Callable[..., BrowserContext], port: int, username: str, password: str,
+    viewport: Optional[Dict[str, int]] = None,
+) -> Page:
+    """The console page on ``port``, logged in as ``username``; the errors it shows are recorded."""
+    context = new_context(locale="zh-CN", viewport=viewport or {"width": 1400, "height": 900})
+    page = context.new_page()
+    page.add_init_script(RECORD_CONSOLE_ERRORS)
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.locator("#login-username").fill(username)
+    page.locator("#login-password").fill(password)
+    page.locator("#login-submit").click()
+    expect(page.locator("#desk-view")).to_be_visible()
+    return page
+
+
+def console_errors(page: Page) -> List[str]:
+    """The error messages the console page has shown so far."""
+    return page.evaluate("window.__consoleErrors")

@@ -9,37 +9,19 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from bot.console.users import UserStore
 from bot.settings import Settings
-from tests.browser.pages import agent_messages, bot_messages, open_chat, send, send_and_wait, user_messages
+from tests.browser.pages import (
+    agent_messages, bot_messages, log_in_to_console, open_chat, send, send_and_wait, user_messages,
+)
 
 pytestmark = pytest.mark.slow
 
 AGENT, PASSWORD = "alice", "alice-test-password"
 GREETING = "您好,我是客服alice,正在为您查询退款进度"
 
-# The console shows failures in #message-bar (class "error") for a few seconds: keep every one.
-RECORD_CONSOLE_ERRORS = """
-window.__consoleErrors = [];
-document.addEventListener("DOMContentLoaded", () => {
-  const bar = document.getElementById("message-bar");
-  if (!bar) return;
-  new MutationObserver(() => {
-    if (!bar.hidden && bar.classList.contains("error")) window.__consoleErrors.push(bar.textContent);
-  }).observe(bar, { attributes: true, childList: true, characterData: true, subtree: true });
-});
-"""
-
 
 def open_console(new_context: Callable[..., BrowserContext], settings: Settings) -> Page:
     """The agent console page, logged in as alice (logging in marks her online)."""
-    context = new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.add_init_script(RECORD_CONSOLE_ERRORS)
-    page.goto(f"http://127.0.0.1:{settings.console_port}/")
-    page.locator("#login-username").fill(AGENT)
-    page.locator("#login-password").fill(PASSWORD)
-    page.locator("#login-submit").click()
-    expect(page.locator("#desk-view")).to_be_visible()
-    return page
+    return log_in_to_console(new_context, settings.console_port, AGENT, PASSWORD)
 
 
 def test_a_customer_is_handed_to_an_agent_and_back(stack, settings, new_context, screenshots):

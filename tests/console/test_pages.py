@@ -43,7 +43,9 @@ def test_the_ids_browser_tests_rely_on():
     for element_id in ("login-username", "login-password", "login-submit", "claim", "reply-text", "reply-send",
                        "reply-send-anyway", "reply-warnings", "note-text", "note-save", "transfer-to",
                        "transfer-submit", "resolve-outcome", "follow-up-at", "resolve", "queue-list", "transcript",
-                       "customer-alerts", "suggestions", "stat-cards", "tab-stats", "logout"):
+                       "customer-alerts", "suggestions", "stat-cards", "tab-stats", "tab-analytics", "analytics-since",
+                       "analytics-until", "analytics-load", "logout"):
         assert f'id="{element_id}"' in PAGE, element_id
-    for testid in ("queue-item", "transcript-turn", "suggestion-insert", "reply-warning", "stat-card", "repeat-complaints"):
+    for testid in ("queue-item", "transcript-turn", "suggestion-insert", "reply-warning", "stat-card", "repeat-complaints",
+                   "analytics-card", "volume-day", "volume-segment", "bar"):
         assert f'"{testid}"' in SCRIPT, testid

@@ -5,6 +5,9 @@
 
 (function () {
   const TOKEN_KEY = "console.token";
+  // Reopening a stream the browser gave up on: 3 s (the server's own retry), doubling to 15 s.
+  const RECONNECT_FIRST_MS = 3000;
+  const RECONNECT_MAX_MS = 15000;
   const LABELS = {
     priority: { high: "高 High", normal: "中 Normal", low: "低 Low" },
     category: { inquiry: "咨询 Inquiry", complaint: "投诉 Complaint", suggestion: "建议 Suggestion", fault: "故障 Fault" },
@@ -43,8 +46,12 @@
     selected: null,
     detail: null,
     source: null,
+    streamOpened: false,
+    reconnectTimer: null,
+    reconnectDelay: 0,
     refreshTimer: null,
     warnedText: null,
+    analyticsRequest: 0,
   };
 
   // ---- small helpers -------------------------------------------------------------------
@@ -160,6 +167,8 @@
     sessionStorage.removeItem(TOKEN_KEY);
     if (state.source) state.source.close();
     state.source = null;
+    state.streamOpened = false;
+    clearTimeout(state.reconnectTimer);
     clearInterval(state.refreshTimer);
     show($("#login-view"), true);
     show($("#desk-view"), false);
@@ -168,6 +177,7 @@
     show($("#tab-analytics"), false);
     show($("#tabs"), false);
     show($("#whoami"), false);
+    clearAnalytics();
     if (message) notify(message);
   }
 
@@ -196,16 +206,26 @@
   // ---- live updates --------------------------------------------------------------------
   function connectStream() {
     if (state.source) state.source.close();
+    clearTimeout(state.reconnectTimer);
     const source = new EventSource("/api/stream?token=" + encodeURIComponent(state.token));
     state.source = source;
     const live = $("#live-status");
-    source.onopen = () => live.classList.replace("off", "on");
+    source.onopen = () => {
+      live.classList.replace("off", "on");
+      state.reconnectDelay = RECONNECT_FIRST_MS;
+      // A reopened stream may have missed changes (a new EventSource has no Last-Event-ID):
+      // fetch the queue and the open conversation once.
+      if (state.streamOpened) {
+        scheduleQueueReload();
+        if (state.selected) scheduleDetailReload();
+      }
+      state.streamOpened = true;
+    };
     source.onerror = () => {
       live.classList.replace("on", "off");
-      if (source.readyState === EventSource.CLOSED) {
-        // The server refused the stream: find out whether the session is still valid.
-        api("GET", "/api/me").then(() => setTimeout(connectStream, 3000), failed);
-      }
+      // CONNECTING: the browser reconnects by itself. CLOSED: it gave up (a 401, or a proxy's
+      // 502 while the console restarts), so we reopen it ourselves.
+      if (source.readyState === EventSource.CLOSED) reopenLater(source);
     };
     const onChange = (event) => {
       let data = {};
@@ -221,6 +241,20 @@
       source.addEventListener(kind, onChange);
     }
     source.addEventListener("unauthorized", () => endSession("登录已过期,请重新登录 Session expired, please log in again"));
+  }
+
+  function reopenLater(source) {
+    if (state.source !== source || !state.token) return;
+    const delay = state.reconnectDelay || RECONNECT_FIRST_MS;
+    state.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(() => {
+      if (state.source !== source || !state.token) return;
+      // Still logged in? A 401 ends the session (in api()); an unreachable console is tried again.
+      api("GET", "/api/me").then(connectStream, (error) => {
+        if (!(error instanceof ApiError && error.status === 401)) reopenLater(source);
+      });
+    }, delay);
   }
 
   function debounce(fn, ms) {
@@ -531,7 +565,7 @@
         const bar = el("div", { className: "bar" });
         bar.style.width = (100 * value) / max + "%";
         return el("div", { className: "bar-row", dataset: { testid: "bar" } },
-          el("span", { className: "bar-label", text: name }),
+          el("span", { className: "bar-label", text: name, title: name }),
           el("span", { className: "bar-track" }, bar),
           el("span", { className: "bar-value", text: value }));
       }),
@@ -540,10 +574,6 @@
 
   // ---- analytics (supervisors) -----------------------------------------------------------
   const CATEGORIES = ["inquiry", "complaint", "suggestion", "fault"];
-
-  function isoDate(date) {
-    return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" + String(date.getDate()).padStart(2, "0");
-  }
 
   function percent(rate) {
     return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%";
@@ -557,13 +587,30 @@
   async function loadAnalytics() {
     const since = $("#analytics-since");
     const until = $("#analytics-until");
-    if (!since.value || !until.value) {
-      const today = new Date();
-      until.value = isoDate(today);
-      since.value = isoDate(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 6));
+    // Without dates the server picks the last seven days of the service's time zone, which
+    // may not be the browser's.
+    const query = since.value && until.value ? "?" + new URLSearchParams({ since: since.value, until: until.value }) : "";
+    const request = ++state.analyticsRequest;
+    const data = await api("GET", "/api/analytics" + query);
+    // Opening the tab and pressing Show quickly makes two requests: only the latest is shown.
+    if (request !== state.analyticsRequest) return;
+    const days = data.period.days;
+    if (!since.value && !until.value) {
+      since.value = days[0];
+      until.value = days[days.length - 1];
     }
-    const query = new URLSearchParams({ since: since.value, until: until.value });
-    renderAnalytics(await api("GET", "/api/analytics?" + query.toString()));
+    renderAnalytics(data);
+  }
+
+  // A supervisor's figures must not stay in the page for whoever logs in next.
+  function clearAnalytics() {
+    state.analyticsRequest += 1;
+    $("#analytics-since").value = "";
+    $("#analytics-until").value = "";
+    $("#analytics-period").textContent = "";
+    for (const node of document.querySelectorAll("#analytics-cards, #chart-volumes, #volumes-legend, #analytics-view .bars")) {
+      node.replaceChildren();
+    }
   }
 
   function renderAnalytics(data) {
@@ -604,7 +651,8 @@
       ...days.map((day, index) => {
         const segments = CATEGORIES.filter((c) => (table[day] || {})[c]).map((c) => {
           const count = table[day][c];
-          const segment = el("div", { className: "segment cat-" + c, title: label("category", c) + ": " + count });
+          const segment = el("div", { className: "segment cat-" + c, title: label("category", c) + ": " + count,
+            dataset: { testid: "volume-segment", category: c, count } });
           segment.style.height = (100 * count) / max + "%";
           return segment;
         });
