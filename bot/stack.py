@@ -118,7 +118,9 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
         Service(
             name="Rasa server",
             command=[
-                python, "-m", "rasa", "run",
+                # `rasa run` with two measured fixes: the action server's replies checked by a
+                # validator built once, and one OpenMP thread for the e5 featurizer (bot/rasa_server.py).
+                python, "-m", "bot.rasa_server", "run",
                 "--model", str(model),
                 "--endpoints", str(settings.project_root / "endpoints.yml"),
                 "--credentials", str(credentials or settings.project_root / "credentials.yml"),

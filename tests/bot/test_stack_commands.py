@@ -13,7 +13,7 @@ from bot.stack import build_services
 def test_the_rasa_command_keeps_any_generated_token(settings, token):
     services = build_services(replace(settings, rasa_api_token=Secret(token)), token, Path("model.tar.gz"))
     rasa = next(s for s in services if s.name == "Rasa server")
-    arguments = create_argument_parser().parse_args(rasa.command[3:])  # after "python -m rasa"
+    arguments = create_argument_parser().parse_args(rasa.command[3:])  # after "python -m bot.rasa_server"
     assert arguments.auth_token == token
     assert arguments.enable_api is True
     assert arguments.port == settings.rasa_port

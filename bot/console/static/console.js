@@ -257,11 +257,17 @@
     }, delay);
   }
 
+  // A refresh the page started by itself that cannot reach the console (it is restarting) is
+  // not shown as an error: the live dot is off already, and the page refreshes on reconnect.
+  function failedInBackground(error) {
+    if (error instanceof ApiError) failed(error);
+  }
+
   function debounce(fn, ms) {
     let timer = null;
     return () => {
       clearTimeout(timer);
-      timer = setTimeout(() => fn().catch(failed), ms);
+      timer = setTimeout(() => fn().catch(failedInBackground), ms);
     };
   }
   const scheduleQueueReload = debounce(() => loadQueue(), 150);
