@@ -48,36 +48,50 @@ def post(port: int, sender: str, text: str) -> float:
     return time.perf_counter() - started
 
 
+class Latencies:
+    """Latencies of REST messages sent from several threads, and how many failed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.seconds: List[float] = []
+        self.errors = 0
+
+    def send(self, port: int, sender: str, text: str) -> None:
+        """Send one message and record its latency, or count it as an error."""
+        try:
+            took = post(port, sender, text)
+        except Exception:  # counted: an error is a result here
+            with self._lock:
+                self.errors += 1
+            return
+        with self._lock:
+            self.seconds.append(took)
+
+    def figures(self, elapsed: float) -> Dict[str, float]:
+        """Messages, errors, throughput over ``elapsed`` seconds, and p50 / p95 / p99 in ms."""
+        return {
+            "messages": len(self.seconds) + self.errors,
+            "errors": self.errors,
+            "msg_per_s": round(len(self.seconds) / elapsed, 2),
+            "p50_ms": round(percentile(self.seconds, 50) * 1000, 1),
+            "p95_ms": round(percentile(self.seconds, 95) * 1000, 1),
+            "p99_ms": round(percentile(self.seconds, 99) * 1000, 1),
+        }
+
+
 def load(port: int, users: int, conversations: int, tag: str) -> Dict[str, float]:
     """``users`` threads, each holding ``conversations`` scripted conversations; the figures."""
-    latencies: List[float] = []
-    errors = [0]
-    lock = threading.Lock()
+    latencies = Latencies()
 
     def user(n: int) -> None:
         for c in range(conversations):
             for text in SCRIPT:
-                try:
-                    took = post(port, f"{tag}-{n}-{c}", text)
-                except Exception:  # counted: an error is a result here
-                    with lock:
-                        errors[0] += 1
-                    continue
-                with lock:
-                    latencies.append(took)
+                latencies.send(port, f"{tag}-{n}-{c}", text)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=users) as pool:
         list(pool.map(user, range(users)))
-    elapsed = time.perf_counter() - started
-    return {
-        "messages": len(latencies) + errors[0],
-        "errors": errors[0],
-        "msg_per_s": round(len(latencies) / elapsed, 2),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-    }
+    return latencies.figures(time.perf_counter() - started)
 
 
 def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> List[Service]:

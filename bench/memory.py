@@ -24,8 +24,8 @@ from typing import Any, Dict, List, Optional
 
 import redis
 
-from bench.compare import post
-from bench.handoff import free_port, percentile
+from bench.compare import Latencies
+from bench.handoff import free_port
 from bench.machine import machine
 from bench.procmem import ProcessMemory, tree_memory
 from bench.texts import held_out_questions
@@ -84,38 +84,21 @@ class Sampler(threading.Thread):
 def run_conversations(port: int, conversations: int, concurrency: int) -> Dict[str, Any]:
     """The short conversations, ``concurrency`` at a time; latency and error counts."""
     questions = {"zh": held_out_questions("zh"), "en": held_out_questions("en")}
-    latencies: List[float] = []
-    errors = [0]
-    lock = threading.Lock()
+    latencies = Latencies()
     started = time.perf_counter()
 
     def one(n: int) -> None:
         language = "zh" if n % 2 == 0 else "en"
         pool = questions[language]
         for text in [pool[(n // 2) % len(pool)], *FOLLOW_UPS[language]]:
-            try:
-                took = post(port, f"memory-{n}", text)
-            except Exception:  # counted: an error is a result here
-                with lock:
-                    errors[0] += 1
-                continue
-            with lock:
-                latencies.append(took)
+            latencies.send(port, f"memory-{n}", text)
         if (n + 1) % 100 == 0:
             print(f"  {n + 1}/{conversations} conversations, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(conversations)))
     elapsed = time.perf_counter() - started
-    return {
-        "conversations": conversations,
-        "messages": len(latencies) + errors[0],
-        "errors": errors[0],
-        "seconds": round(elapsed, 1),
-        "msg_per_s": round(len(latencies) / elapsed, 2),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-    }
+    return {"conversations": conversations, "seconds": round(elapsed, 1), **latencies.figures(elapsed)}
 
 
 def redis_figures(url: str) -> Dict[str, Any]:
