@@ -82,6 +82,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _days(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(environ, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1 day, got {value}")
+    return value
+
+
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -122,6 +129,8 @@ class Settings:
     console_port: int = 8000
     host: str = "127.0.0.1"
     service_hours: str = ""
+    # A conversation's tracker is deleted this many days after its last event (privacy, memory).
+    tracker_retention_days: int = 180
     rasa_api_token: Secret = field(default_factory=lambda: Secret(""))
     console_admin_password: Secret = field(default_factory=lambda: Secret(""))
     telegram_token: Secret = field(default_factory=lambda: Secret(""))
@@ -157,6 +166,7 @@ class Settings:
             console_port=_int(env, "CONSOLE_PORT", 8000),
             host=env.get("BIND_HOST", "127.0.0.1") or "127.0.0.1",
             service_hours=service_hours,
+            tracker_retention_days=_days(env, "TRACKER_RETENTION_DAYS", 180),
             rasa_api_token=Secret(env.get("RASA_API_TOKEN", "")),
             console_admin_password=Secret(env.get("CONSOLE_ADMIN_PASSWORD", "")),
             telegram_token=Secret(env.get("TELEGRAM_TOKEN", "")),

@@ -154,6 +154,7 @@ def service_environment(settings: Settings, redis_url: str) -> Dict[str, str]:
             "RASA_PORT": str(settings.rasa_port),
             "CONSOLE_PORT": str(settings.console_port),
             "VAR_DIR": str(settings.var_dir),
+            "TRACKER_RECORD_EXP": str(settings.tracker_retention_days * 86400),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -9,6 +9,14 @@ def test_defaults_match_the_readme():
     settings = Settings.from_env({})
     assert (settings.rasa_port, settings.actions_port, settings.console_port) == (5005, 5055, 8000)
     assert settings.redis_url is None
+    assert settings.tracker_retention_days == 180
+
+
+def test_tracker_retention_reaches_rasa_as_seconds():
+    from bot.stack import service_environment
+
+    settings = Settings.from_env({"TRACKER_RETENTION_DAYS": "30"})
+    assert service_environment(settings, "redis://127.0.0.1:6390/0")["TRACKER_RECORD_EXP"] == str(30 * 86400)
 
 
 def test_ports_and_redis_url_come_from_the_environment():
@@ -24,6 +32,8 @@ def test_ports_and_redis_url_come_from_the_environment():
         ({"CONSOLE_PORT": "70000"}, "CONSOLE_PORT must be a port number"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL must look like"),
         ({"REDIS_URL": "redis://h:1/notanumber"}, "bad port or db"),
+        ({"TRACKER_RETENTION_DAYS": "0"}, "TRACKER_RETENTION_DAYS must be at least 1 day"),
+        ({"TRACKER_RETENTION_DAYS": "a year"}, "TRACKER_RETENTION_DAYS must be a whole number"),
     ],
 )
 def test_bad_values_are_clear_errors(env, message):

@@ -7,6 +7,7 @@ import urllib.request
 
 import psutil
 import pytest
+import redis
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT
@@ -60,6 +61,11 @@ def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_mo
 
         fallback = say(settings, "en-user", "qwx zzv blorp")
         assert "agent" in fallback[0]
+
+        # Trackers are not kept forever: each expires TRACKER_RETENTION_DAYS after its last event.
+        retention = settings.tracker_retention_days * 86400
+        ttl = redis.Redis.from_url(stack.redis_url).ttl("cs:tracker:en-user")
+        assert retention - 600 < ttl <= retention
 
         health = urllib.request.urlopen(f"http://127.0.0.1:{settings.console_port}/healthz", timeout=5)
         assert health.status == 200
