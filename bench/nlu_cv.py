@@ -1,0 +1,188 @@
+"""Choose between intent classifiers without the test set: ``python -m bench.nlu_cv``.
+
+k-fold cross-validation on the project's own training data (data/nlu and the knowledge base's
+questions), with fixed folds so every variant sees the same splits. Variants of config.yml:
+
+- ``diet``: DIETClassifier alone (LinearIntentClassifier removed);
+- ``linear``: LinearIntentClassifier alone (``diet_weight: 0``);
+- ``blend``: config.yml as it is.
+
+Per fold, the first variant trains everything; the others reuse Rasa's cache for every
+component whose inputs did not change, so only the changed classifier retrains. Prints intent
+accuracy, complaint precision / recall and fallback rate per variant and fold, and their means.
+
+With both ``linear`` and ``diet`` run, it then re-scores their rankings, blended offline, for
+other shares of DIET and other fallback settings (``sweep``): what config.yml's
+``diet_weight`` and FallbackClassifier thresholds were chosen from. Offline blending uses the
+top ten intents of each ranking, as Rasa passes them on.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import yaml
+
+from bench.nlu.run import intent_name, parse_texts
+from bot.nlu.linear_intent_classifier import blend_rankings
+from bot.settings import Settings
+from bot.training import rasa_environment, write_derived_data
+
+LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
+COMPLAINT = "complaint"
+
+
+def _without_linear(config: Dict) -> Dict:
+    return {**config, "pipeline": [step for step in config["pipeline"] if step["name"] != LINEAR]}
+
+
+def _linear_alone(config: Dict) -> Dict:
+    return {**config, "pipeline": [dict(step, diet_weight=0.0) if step["name"] == LINEAR else step for step in config["pipeline"]]}
+
+
+VARIANTS: Dict[str, Callable[[Dict], Dict]] = {"blend": lambda config: config, "linear": _linear_alone, "diet": _without_linear}
+
+
+def load_examples(settings: Settings):
+    """The whole NLU training data as Rasa loads it, FAQ entries included."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    derived = write_derived_data(settings)
+    data = None
+    for root in (settings.project_root / "data" / "nlu", derived):
+        for path in sorted(root.rglob("*.yml")):
+            part = load_data(str(path))
+            data = part if data is None else data.merge(part)
+    return data
+
+
+def label(message) -> str:
+    """FAQ entry for FAQ questions, intent otherwise: what the folds are stratified on."""
+    return message.get("intent_response_key") or message.get("intent")
+
+
+def folds(data, k: int, seed: int) -> List[Tuple[List, List]]:
+    """Stratified, shuffled with a fixed seed: the same splits for every variant and run."""
+    from sklearn.model_selection import StratifiedKFold
+
+    examples = data.intent_examples
+    labels = [label(m) for m in examples]
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [([examples[i] for i in train], [examples[i] for i in test]) for train, test in splitter.split(examples, labels)]
+
+
+def write_fold(data, train_examples: List, path: Path) -> Path:
+    """A Rasa NLU file with ``train_examples`` and everything else (regexes, responses) of ``data``."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    fold = TrainingData(
+        training_examples=train_examples,
+        entity_synonyms=data.entity_synonyms,
+        regex_features=data.regex_features,
+        lookup_tables=data.lookup_tables,
+        responses=data.responses,
+    )
+    RasaYAMLWriter().dump(path, fold)
+    return path
+
+
+def score(truth: List[str], predicted: List[Optional[str]]) -> Dict[str, float]:
+    """Intent accuracy, complaint precision and recall, and the share sent to ``nlu_fallback``."""
+    hits = sum(1 for t, p in zip(truth, predicted) if t == p)
+    true_complaints = sum(1 for t, p in zip(truth, predicted) if t == p == COMPLAINT)
+    said = sum(1 for p in predicted if p == COMPLAINT)
+    actual = sum(1 for t in truth if t == COMPLAINT)
+    return {
+        "accuracy": hits / len(truth),
+        "complaint P": true_complaints / said if said else 0.0,
+        "complaint R": true_complaints / actual if actual else 0.0,
+        "fallback": sum(1 for p in predicted if p == "nlu_fallback") / len(predicted),
+    }
+
+
+Ranking = List[Tuple[str, float]]
+SWEEP_WEIGHTS = (0.0, 0.1, 0.2, 0.5)
+SWEEP_FALLBACKS = ((0.0, 0.0), (0.25, 0.02), (0.3, 0.05), (0.5, 0.05))
+
+
+def ranking(parse: Dict) -> Ranking:
+    """The intents a parse ranks, best first, without the fallback Rasa put on top."""
+    return [(entry["name"], entry["confidence"]) for entry in parse.get("intent_ranking") or []
+            if entry["name"] != "nlu_fallback"]
+
+
+def decide(blended: Ranking, threshold: float, ambiguity: float) -> str:
+    """What FallbackClassifier would say for this ranking with these thresholds."""
+    if not blended or blended[0][1] < threshold:
+        return "nlu_fallback"
+    if len(blended) > 1 and blended[0][1] - blended[1][1] < ambiguity:
+        return "nlu_fallback"
+    return blended[0][0]
+
+
+def sweep(truth: List[str], linear: List[Ranking], diet: List[Ranking]) -> List[Tuple[float, float, float, Dict]]:
+    """Figures for every share of DIET × fallback setting, from the two models' rankings."""
+    rows = []
+    for weight in SWEEP_WEIGHTS:
+        blended = [blend_rankings(dict(ours), dict(theirs), weight) for ours, theirs in zip(linear, diet)]
+        for threshold, ambiguity in SWEEP_FALLBACKS:
+            rows.append((weight, threshold, ambiguity, score(truth, [decide(r, threshold, ambiguity) for r in blended])))
+    return rows
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fold split")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    os.environ.update(rasa_environment(settings))
+    from rasa.model_training import train_nlu
+
+    out = settings.var_dir / "bench" / "nlu-cv"
+    out.mkdir(parents=True, exist_ok=True)
+    config = yaml.safe_load((settings.project_root / "config.yml").read_text(encoding="utf-8"))
+    config.pop("policies", None)
+    data = load_examples(settings)
+    results: Dict[str, List[Dict[str, float]]] = {variant: [] for variant in args.variants}
+    rankings: Dict[str, List[Ranking]] = {variant: [] for variant in args.variants}
+    all_truth: List[str] = []
+    for number, (train_examples, test_examples) in enumerate(folds(data, args.folds, args.seed), start=1):
+        train_file = write_fold(data, train_examples, out / f"fold-{number}.yml")
+        texts = [m.get("text") for m in test_examples]
+        truth = [m.get("intent") for m in test_examples]
+        all_truth += truth
+        for variant in args.variants:
+            config_file = out / f"config-{variant}.yml"
+            config_file.write_text(yaml.safe_dump(VARIANTS[variant](config), allow_unicode=True, sort_keys=False), encoding="utf-8")
+            model = train_nlu(str(config_file), str(train_file), str(out), fixed_model_name=f"{variant}-{number}")
+            parses, _ = asyncio.run(parse_texts(model, texts))
+            rankings[variant] += [ranking(parse) for parse in parses]
+            figures = score(truth, [intent_name(parse) for parse in parses])
+            results[variant].append(figures)
+            print(f"fold {number} {variant:7s}", "  ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
+    for variant, rows in results.items():
+        means = {key: statistics.mean(row[key] for row in rows) for key in rows[0]}
+        print(f"mean   {variant:7s}", "  ".join(f"{k} {v:.3f}" for k, v in means.items()))
+    swept = []
+    if "linear" in rankings and "diet" in rankings:
+        print("share of DIET, fallback threshold / ambiguity (all folds pooled, blended offline):")
+        for weight, threshold, ambiguity, figures in sweep(all_truth, rankings["linear"], rankings["diet"]):
+            swept.append({"diet_weight": weight, "threshold": threshold, "ambiguity": ambiguity, **figures})
+            print(f"  {weight:.1f}  {threshold:.2f} / {ambiguity:.2f} ", "  ".join(f"{k} {v:.3f}" for k, v in figures.items()))
+    if args.json:
+        args.json.write_text(json.dumps({"folds": results, "sweep": swept}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
