@@ -28,6 +28,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     bench.add_argument("--test", type=Path, required=True)
     bench.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "bench" / "nlu")
+    bench.add_argument("--drop", nargs="*", default=[], metavar="COMPONENT",
+                       help="leave these pipeline components out (their name in config.yml), e.g. DIETClassifier")
     args = parser.parse_args(argv)
 
     if args.command == "convert":
@@ -35,7 +37,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{sum(counts.values())} examples, {len(counts)} intents → {args.out}")
         return 0
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    result = run(args.train, args.test, args.config, args.out)
+    result = run(args.train, args.test, args.config, args.out, drop=args.drop)
     print(json.dumps(asdict(result), indent=2))
     (args.out / "result.json").write_text(json.dumps(asdict(result), indent=2))
     return 0

@@ -6,7 +6,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import yaml
 
@@ -26,11 +26,12 @@ class BenchResult:
     ms_per_message_p95: float
 
 
-def nlu_config(project_config: Path, target: Path, keep_response_selector: bool) -> Path:
-    """The project's pipeline, without ResponseSelector for data that has no retrieval intents."""
+def nlu_config(project_config: Path, target: Path, keep_response_selector: bool, drop: Sequence[str] = ()) -> Path:
+    """The project's pipeline, without ResponseSelector for data that has no retrieval intents
+    and without the components named in ``drop`` (by their ``name`` in config.yml)."""
     config = yaml.safe_load(project_config.read_text(encoding="utf-8"))
-    if not keep_response_selector:
-        config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "ResponseSelector"]
+    dropped = set(drop) | (set() if keep_response_selector else {"ResponseSelector"})
+    config["pipeline"] = [c for c in config["pipeline"] if c["name"] not in dropped]
     config.pop("policies", None)
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
@@ -42,7 +43,8 @@ def _examples(path: Path) -> List[tuple]:
     return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).training_examples]
 
 
-async def _predict(model: str, texts: List[str]) -> tuple:
+async def parse_texts(model: str, texts: List[str]) -> tuple:
+    """Rasa's parse of each text, and milliseconds per text (after a warm-up)."""
     import logging
 
     import structlog
@@ -52,31 +54,37 @@ async def _predict(model: str, texts: List[str]) -> tuple:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(model)
     await agent.parse_message(texts[0])  # warm-up: the first parse builds TensorFlow graphs
-    predictions, timings = [], []
+    parses, timings = [], []
     for text in texts:
         started = time.perf_counter()
-        parsed = await agent.parse_message(text)
+        parses.append(await agent.parse_message(text))
         timings.append((time.perf_counter() - started) * 1000)
-        predictions.append((parsed.get("intent") or {}).get("name"))
-    return predictions, timings
+    return parses, timings
 
 
-def run(train: Path, test: Path, project_config: Path, out: Path, fixed_model_name: str = "bench") -> BenchResult:
-    """Train on ``train`` with the project's pipeline, then score ``test``."""
+def intent_name(parse: Dict) -> Optional[str]:
+    """The intent of one parse (None if there is none)."""
+    return (parse.get("intent") or {}).get("name")
+
+
+def run(train: Path, test: Path, project_config: Path, out: Path, fixed_model_name: str = "bench",
+        drop: Sequence[str] = ()) -> BenchResult:
+    """Train on ``train`` with the project's pipeline (less ``drop``), then score ``test``."""
     from rasa.model_training import train_nlu
     from sklearn.metrics import f1_score
 
     out.mkdir(parents=True, exist_ok=True)
     train_examples = _examples(train)
     has_retrieval = any("/" in (intent or "") for _, intent in train_examples)
-    config = nlu_config(project_config, out / "config.yml", keep_response_selector=has_retrieval)
+    config = nlu_config(project_config, out / "config.yml", keep_response_selector=has_retrieval, drop=drop)
     started = time.monotonic()
     model = train_nlu(str(config), str(train), str(out), fixed_model_name=fixed_model_name)
     train_seconds = time.monotonic() - started
     test_examples = _examples(test)
     texts = [t for t, _ in test_examples]
     truth = [i for _, i in test_examples]
-    predicted, timings = asyncio.run(_predict(model, texts))
+    parses, timings = asyncio.run(parse_texts(model, texts))
+    predicted = [intent_name(parse) for parse in parses]
     correct = sum(1 for t, p in zip(truth, predicted) if t == p)
     timings_sorted = sorted(timings)
     return BenchResult(

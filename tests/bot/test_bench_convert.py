@@ -1,4 +1,5 @@
 """The benchmark's CSV converter makes valid Rasa data from awkward text."""
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
@@ -27,3 +28,18 @@ def test_any_text_converts_to_readable_rasa_yaml(tmp_path_factory, texts):
     data = RasaYAMLReader().read(directory / "out.yml")
     expected = {(clean_example(t), f"label_{n % 2}") for n, t in enumerate(texts) if clean_example(t)}
     assert {(m.get("text"), m.get("intent")) for m in data.training_examples} == expected
+
+
+def test_the_benchmark_config_can_leave_components_out(tmp_path):
+    from bench.nlu.run import nlu_config
+    from bot.settings import PROJECT_ROOT
+
+    def names(path):
+        return [step["name"] for step in yaml.safe_load(path.read_text(encoding="utf-8"))["pipeline"]]
+
+    full = names(nlu_config(PROJECT_ROOT / "config.yml", tmp_path / "a.yml", keep_response_selector=True))
+    assert "DIETClassifier" in full and "ResponseSelector" in full
+    lean = names(nlu_config(PROJECT_ROOT / "config.yml", tmp_path / "b.yml", keep_response_selector=False,
+                            drop=["DIETClassifier"]))
+    assert lean == [name for name in full if name not in ("DIETClassifier", "ResponseSelector")]
+    assert "policies" not in yaml.safe_load((tmp_path / "b.yml").read_text(encoding="utf-8"))
