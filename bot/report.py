@@ -43,6 +43,13 @@ _CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN",
 @lru_cache(maxsize=1)
 def cjk_font() -> Optional[str]:
     """The family name of an installed font that has Chinese characters, or None."""
+    found = _cjk_font_known_to_matplotlib()
+    if found is None and _add_fonts_missing_from_cache():
+        found = _cjk_font_known_to_matplotlib()
+    return found
+
+
+def _cjk_font_known_to_matplotlib() -> Optional[str]:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
@@ -56,6 +63,27 @@ def cjk_font() -> Optional[str]:
         except (OSError, RuntimeError):
             continue
     return None
+
+
+def _add_fonts_missing_from_cache() -> bool:
+    """Add system fonts matplotlib does not list; True if there were any.
+
+    Matplotlib caches the system's font list on first use, so a font installed afterwards
+    (say, a Chinese font added for these charts) stays invisible to it without this.
+    """
+    from matplotlib import font_manager
+
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path in known:
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            added = True
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return added
 
 
 @dataclass(frozen=True)
