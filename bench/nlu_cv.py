@@ -30,6 +30,7 @@ import yaml
 
 from bench.nlu.run import intent_name, parse_texts
 from bot.nlu.linear_intent_classifier import blend_rankings
+from bot.nlu_eval import precision_recall
 from bot.settings import Settings
 from bot.training import rasa_environment, write_derived_data
 
@@ -94,15 +95,14 @@ def write_fold(data, train_examples: List, path: Path) -> Path:
 
 def score(truth: List[str], predicted: List[Optional[str]]) -> Dict[str, float]:
     """Intent accuracy, complaint precision and recall, and the share sent to ``nlu_fallback``."""
-    hits = sum(1 for t, p in zip(truth, predicted) if t == p)
-    true_complaints = sum(1 for t, p in zip(truth, predicted) if t == p == COMPLAINT)
-    said = sum(1 for p in predicted if p == COMPLAINT)
-    actual = sum(1 for t in truth if t == COMPLAINT)
+    pairs = list(zip(truth, predicted))
+    hits = sum(1 for t, p in pairs if t == p)
+    precision, recall, _support = precision_recall(pairs, COMPLAINT)
     return {
         "accuracy": hits / len(truth),
-        "complaint P": true_complaints / said if said else 0.0,
-        "complaint R": true_complaints / actual if actual else 0.0,
-        "fallback": sum(1 for p in predicted if p == "nlu_fallback") / len(predicted),
+        "complaint P": precision,
+        "complaint R": recall,
+        "fallback": sum(1 for _, p in pairs if p == "nlu_fallback") / len(pairs),
     }
 
 

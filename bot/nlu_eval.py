@@ -39,16 +39,22 @@ class LanguageScore:
     matrix: List[List[int]] = field(default_factory=list)
 
 
+def precision_recall(pairs: List[Tuple[str, str]], label: str) -> Tuple[float, float, int]:
+    """Unrounded precision and recall of ``label`` among (true, predicted) pairs, and its support."""
+    true_positive = sum(1 for t, p in pairs if t == label and p == label)
+    predicted = sum(1 for _, p in pairs if p == label)
+    actual = sum(1 for t, _ in pairs if t == label)
+    precision = true_positive / predicted if predicted else 0.0
+    recall = true_positive / actual if actual else 0.0
+    return precision, recall, actual
+
+
 def per_intent_scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
     """Precision, recall, F1 and support for every intent among (true, predicted) pairs."""
     labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
     scores = {}
     for label in labels:
-        true_positive = sum(1 for t, p in pairs if t == label and p == label)
-        predicted = sum(1 for _, p in pairs if p == label)
-        actual = sum(1 for t, _ in pairs if t == label)
-        precision = true_positive / predicted if predicted else 0.0
-        recall = true_positive / actual if actual else 0.0
+        precision, recall, actual = precision_recall(pairs, label)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         scores[label] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": actual}
     return scores
