@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
@@ -117,22 +118,27 @@ class Outbox:
         self.ensure_group(channel)
         return int(self._redis.xpending(stream_key(channel), GROUP)["pending"])
 
-    async def deliver_once(self, channel: str, consumer: str, handler: Handler, block_ms: int = 1000) -> int:
+    async def deliver_once(self, channel: str, consumer: str, handler: Handler, block_ms: int = 1000,
+                           reader: Optional[Executor] = None) -> int:
         """Read a batch and hand each message to ``handler``; ack those it delivered.
 
+        The Redis calls run on ``reader`` (default: the loop's shared pool). A long-running
+        deliverer should pass a thread of its own: its blocking read holds the thread for up to
+        ``block_ms``, and in the shared pool several such reads starve every other blocking call
+        of the process, this deliverer's next read included.
         A handler that raises leaves its message pending, so it is retried later.
         Returns the number delivered.
         """
+        loop = asyncio.get_running_loop()
         delivered = 0
-        # The blocking read runs in a thread so the channel's event loop keeps serving users.
-        batch = await asyncio.to_thread(self.read, channel, consumer, 20, block_ms)
+        batch = await loop.run_in_executor(reader, self.read, channel, consumer, 20, block_ms)
         for entry_id, message in batch:
             try:
                 await handler(message)
             except Exception:  # one bad delivery must not stop the others; it is retried
                 logger.exception("delivery of outbox message %s on %s failed; will retry", entry_id, channel)
                 continue
-            await asyncio.to_thread(self.ack, channel, entry_id)
+            await loop.run_in_executor(reader, self.ack, channel, entry_id)
             delivered += 1
         return delivered
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Optional
 
 import redis
@@ -18,12 +19,17 @@ logger = logging.getLogger(__name__)
 async def deliver_forever(outbox: Outbox, channel: str, handler: Handler, stop: asyncio.Event) -> None:
     """Deliver the channel's outbox until ``stop`` is set; Redis outages are waited out, not fatal."""
     consumer = consumer_name(channel)
-    while not stop.is_set():
-        try:
-            await outbox.deliver_once(channel, consumer, handler, block_ms=1000)
-        except (redis.RedisError, OSError) as error:
-            logger.warning("outbox %s: Redis unavailable (%s); retrying in 1 s", channel, type(error).__name__)
-            await asyncio.sleep(1.0)
+    # Its own thread: the read blocks for a second at a time (see Outbox.deliver_once).
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"outbox-{channel}")
+    try:
+        while not stop.is_set():
+            try:
+                await outbox.deliver_once(channel, consumer, handler, block_ms=1000, reader=reader)
+            except (redis.RedisError, OSError) as error:
+                logger.warning("outbox %s: Redis unavailable (%s); retrying in 1 s", channel, type(error).__name__)
+                await asyncio.sleep(1.0)
+    finally:
+        reader.shutdown(wait=False)
 
 
 def agent_reply_handler(

@@ -63,3 +63,35 @@ async def test_a_failing_delivery_is_retried_then_dead_lettered(redis_client):
 def test_unknown_kinds_are_refused(redis_client):
     with pytest.raises(ValueError):
         Outbox(redis_client).publish(OutboxMessage(channel="rest", conversation_id="c", kind="fax"))
+
+
+async def test_a_deliverer_keeps_delivering_while_the_shared_thread_pool_is_busy(redis_client):
+    """Its blocking reads run on a thread of its own, so a saturated default pool cannot delay it."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    from channels.delivery import deliver_forever
+
+    loop = asyncio.get_running_loop()
+    shared = ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(shared)
+    release = threading.Event()
+    busy = loop.run_in_executor(None, release.wait, 30)  # every shared thread taken
+    outbox = Outbox(redis_client)
+    delivered = asyncio.Event()
+
+    async def deliver(m):
+        delivered.set()
+
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(deliver_forever(outbox, "socketio", deliver, stop))
+    try:
+        outbox.publish(message("an agent's reply"))
+        await asyncio.wait_for(delivered.wait(), timeout=10)
+        assert not busy.done(), "delivered only once the shared pool was free again"
+    finally:
+        stop.set()
+        release.set()
+        await busy
+        await asyncio.wait_for(task, timeout=5)
+        shared.shutdown(wait=False)
