@@ -76,6 +76,13 @@ class SentenceFeatures:
         frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         return np.log((1.0 + documents) / (1.0 + frequency)) + 1.0
 
+    def tfidf_entries(self, counts: scipy.sparse.csr_matrix) -> Tuple[np.ndarray, np.ndarray]:
+        """One message's tf-idf row of ``rows`` as (column indices, values), without building matrices."""
+        counts = counts.tocsr()
+        values = (1.0 + np.log(np.maximum(counts.data.astype(np.float64), 1.0))) * self.idf[counts.indices]
+        norm = float(np.sqrt(values @ values))
+        return counts.indices, values / norm if norm else values
+
     def rows(self, counts: scipy.sparse.csr_matrix, dense: np.ndarray) -> scipy.sparse.csr_matrix:
         """Sublinear tf-idf, L2-normalised, beside the weighted dense vectors."""
         weighted = counts.astype(np.float64).tocsr(copy=True)
@@ -133,6 +140,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.coefficients = coefficients
         self.intercepts = intercepts
         self.features = SentenceFeatures(idf, float(self.component_config["dense_weight"])) if idf is not None else None
+        self._prepare_scoring()
+
+    def _prepare_scoring(self) -> None:
+        # The weights split by feature and transposed once, so that a message costs a gather of
+        # the rows its words hit and one small product, not sparse-matrix construction.
+        if self.coefficients is None or self.features is None:
+            self._count_weights = self._dense_weights = None
+            return
+        vocabulary = self.features.idf.shape[0]
+        self._count_weights = np.ascontiguousarray(self.coefficients[:, :vocabulary].T)
+        self._dense_weights = np.ascontiguousarray(self.coefficients[:, vocabulary:].T) * self.features.dense_weight
 
     @classmethod
     def create(
@@ -180,6 +198,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.labels = [str(label) for label in model.classes_]
         self.coefficients = model.coef_
         self.intercepts = model.intercept_
+        self._prepare_scoring()
         self.persist()
         return self._resource
 
@@ -211,12 +230,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def intent_probabilities(self, message: Message) -> Optional[Dict[Text, float]]:
         """This model's probability for each intent (FAQ entries summed into ``faq``)."""
         raw = SentenceFeatures.raw(message)
-        if raw is None or self.coefficients is None or self.features is None:
+        if raw is None or self._count_weights is None:
             return None
         counts, dense = raw
-        if counts.shape[1] != self.features.idf.shape[0]:
+        if counts.shape[1] != self.features.idf.shape[0] or dense.shape[1] != self._dense_weights.shape[0]:
             return None
-        scores = np.asarray(self.features.rows(counts, dense) @ self.coefficients.T).ravel() + self.intercepts
+        scores = self.scores(counts, dense)
         if len(self.labels) == 2:  # sklearn keeps one row of weights for two classes
             scores = np.array([-scores[0], scores[0]])
         exp = np.exp(scores - scores.max())
@@ -226,6 +245,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             intent = coarse_intent(label)
             intents[intent] = intents.get(intent, 0.0) + float(probability)
         return intents
+
+    def scores(self, counts: scipy.sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
+        """The regression's decision scores for one message: ``rows(...) @ coefficients.T + intercepts``."""
+        columns, values = self.features.tfidf_entries(counts)
+        return values @ self._count_weights[columns] + dense.ravel() @ self._dense_weights + self.intercepts
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set each message's intent and ranking from the blend."""

@@ -106,6 +106,19 @@ def test_unseen_messages_get_the_right_intent_with_faq_entries_summed(trained):
         assert ranking[0]["confidence"] == message.get(INTENT)["confidence"]
 
 
+def test_a_message_scores_exactly_as_the_training_rows_do(trained):
+    """The per-message shortcut gives the numbers of the matrix path the regression was fitted on."""
+    import numpy as np
+
+    from bot.nlu.linear_intent_classifier import SentenceFeatures
+
+    classifier, _, _, featurize = trained
+    for message in featurize(["密码忘了怎么办", "I want to complain about the courier", "发票", "zzzz 未见过的词"]):
+        counts, dense = SentenceFeatures.raw(message)
+        by_matrix = np.asarray(classifier.features.rows(counts, dense) @ classifier.coefficients.T).ravel()
+        np.testing.assert_allclose(classifier.scores(counts, dense), by_matrix + classifier.intercepts, rtol=1e-10, atol=1e-12)
+
+
 def test_weights_survive_persist_and_load(trained, context):
     classifier, storage, resource, featurize = trained
     loaded = LinearIntentClassifier.load({"diet_weight": 0.0}, storage, resource, context)
