@@ -27,6 +27,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from bench.handoff import free_port, percentile
+from bench.machine import machine
 from bot.redis_client import rasa_store_env
 from bot.settings import Settings
 from bot.stack import Service, Stack, service_environment
@@ -144,7 +145,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     model = args.model or ensure_model(Settings.from_env())
-    results: Dict[str, Dict] = {}
+    results: Dict[str, Dict] = {"machine": machine()}
+    print(f"machine: {json.dumps(results['machine'])}", flush=True)
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         ours = replace(Settings.from_env(), var_dir=work / "var", redis_embedded_port=free_port(), rasa_port=free_port(),

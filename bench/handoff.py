@@ -31,6 +31,7 @@ from typing import Dict, List, Optional
 import aiohttp
 import socketio
 
+from bench.machine import machine
 from bot.settings import Settings
 from bot.stack import Stack
 from bot.training import ensure_model
@@ -171,6 +172,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     os.environ["SERVICE_HOURS"] = "00:00-24:00"  # agents on duty whatever the hour of the run
     model = args.model or ensure_model(Settings.from_env())
+    started_on = machine()
     with tempfile.TemporaryDirectory() as var_dir:
         settings = replace(
             Settings.from_env(), var_dir=Path(var_dir), redis_embedded_port=free_port(),
@@ -179,7 +181,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         stack = Stack(settings, model=model)
         stack.start()
         try:
-            figures = asyncio.run(measure(settings, args.runs))
+            figures = {"machine": started_on, **asyncio.run(measure(settings, args.runs))}
         finally:
             stack.stop()
     print(json.dumps(figures, indent=2))
