@@ -35,6 +35,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.faq_entry import select_entries
+
 logger = logging.getLogger(__name__)
 
 _WEIGHTS_FILE = "weights.npz"
@@ -44,6 +46,15 @@ _LABELS_FILE = "labels.json"
 def coarse_intent(label: Text) -> Text:
     """``faq/reset_password`` → ``faq``: the intent a retrieval label belongs to."""
     return label.split(RESPONSE_IDENTIFIER_DELIMITER, 1)[0]
+
+
+def sum_by_intent(label_probabilities: Dict[Text, float]) -> Dict[Text, float]:
+    """Probabilities of FAQ entries added up into their intent; other labels as they are."""
+    intents: Dict[Text, float] = {}
+    for label, probability in label_probabilities.items():
+        intent = coarse_intent(label)
+        intents[intent] = intents.get(intent, 0.0) + probability
+    return intents
 
 
 def blend_rankings(ours: Dict[Text, float], diet: Dict[Text, float], diet_weight: float) -> List[Tuple[Text, float]]:
@@ -115,6 +126,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": 10.0,  # inverse L2 strength of the logistic regression
             "dense_weight": 3.0,  # scale of the dense sentence vector beside the unit tf-idf row
             "diet_weight": 0.1,  # share of DIET's ranking in the result; 0 ignores DIET
+            # Placed after the ResponseSelector, it also chooses the FAQ entry, with this share of
+            # the ResponseSelector's ranking blended in; None leaves the ResponseSelector's choice.
+            "selector_weight": None,
             "max_iter": 3000,
         }
 
@@ -169,6 +183,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         weight = config.get("diet_weight", 0.1)
         if not 0.0 <= float(weight) <= 1.0:
             raise ValueError(f"LinearIntentClassifier: diet_weight must be between 0 and 1, not {weight}")
+        selector_weight = config.get("selector_weight")
+        if selector_weight is not None and not 0.0 <= float(selector_weight) <= 1.0:
+            raise ValueError(f"LinearIntentClassifier: selector_weight must be between 0 and 1, not {selector_weight}")
         if float(config.get("C", 1.0)) <= 0:
             raise ValueError("LinearIntentClassifier: C must be positive")
 
@@ -229,6 +246,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def intent_probabilities(self, message: Message) -> Optional[Dict[Text, float]]:
         """This model's probability for each intent (FAQ entries summed into ``faq``)."""
+        labels = self.label_probabilities(message)
+        return None if labels is None else sum_by_intent(labels)
+
+    def label_probabilities(self, message: Message) -> Optional[Dict[Text, float]]:
+        """This model's probability for each class it learned: FAQ entries and other intents."""
         raw = SentenceFeatures.raw(message)
         if raw is None or self._count_weights is None:
             return None
@@ -240,11 +262,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             scores = np.array([-scores[0], scores[0]])
         exp = np.exp(scores - scores.max())
         probabilities = exp / exp.sum()
-        intents: Dict[Text, float] = {}
-        for label, probability in zip(self.labels, probabilities):
-            intent = coarse_intent(label)
-            intents[intent] = intents.get(intent, 0.0) + float(probability)
-        return intents
+        return {label: float(probability) for label, probability in zip(self.labels, probabilities)}
 
     def scores(self, counts: scipy.sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
         """The regression's decision scores for one message: ``rows(...) @ coefficients.T + intercepts``."""
@@ -254,10 +272,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Set each message's intent and ranking from the blend."""
         weight = float(self.component_config["diet_weight"])
+        selector_weight = self.component_config.get("selector_weight")
         for message in messages:
-            ours = self.intent_probabilities(message)
-            if ours is None:
+            labels = self.label_probabilities(message)
+            if labels is None:
                 continue
+            if selector_weight is not None:
+                select_entries(message, labels, float(selector_weight), blend_rankings)
+            ours = sum_by_intent(labels)
             diet = {
                 entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
                 for entry in message.get(INTENT_RANKING_KEY) or []

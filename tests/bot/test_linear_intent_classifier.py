@@ -140,6 +140,23 @@ def test_diet_ranking_already_on_the_message_is_blended_in(trained, context):
     assert confidences["greet"] == pytest.approx(0.5 * ours["greet"])
 
 
+def test_after_the_response_selector_it_picks_the_faq_entry(trained, context):
+    classifier, storage, resource, featurize = trained
+    selecting = LinearIntentClassifier.load({"diet_weight": 0.0, "selector_weight": 0.1}, storage, resource, context)
+    wrong_choice = {"responses": None, "confidence": 0.9, "intent_response_key": "faq/reset_password",
+                    "utter_action": "utter_faq/reset_password"}
+    messages = featurize(["发票去哪里开", "I need an invoice please"])
+    for message in messages:
+        message.set("response_selector", {"all_retrieval_intents": ["faq"], "faq": {
+            "response": dict(wrong_choice), "ranking": [{"intent_response_key": "faq/reset_password", "confidence": 0.9}]}})
+    selecting.process(messages)
+    assert [m.get("response_selector")["faq"]["response"]["intent_response_key"] for m in messages] == ["faq/invoice"] * 2
+    [untouched] = featurize(["发票去哪里开"])
+    untouched.set("response_selector", {"faq": {"response": dict(wrong_choice), "ranking": []}})
+    classifier.process([untouched])  # no selector_weight: the ResponseSelector's choice stays
+    assert untouched.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/reset_password"
+
+
 def test_messages_without_features_and_untrained_models_leave_the_intent_alone(trained, tmp_path, context):
     classifier, _, _, _ = trained
     bare = Message(data={TEXT: "你好", INTENT: {"name": "greet", "confidence": 0.9}})
@@ -149,7 +166,7 @@ def test_messages_without_features_and_untrained_models_leave_the_intent_alone(t
     assert empty.intent_probabilities(bare) is None
 
 
-@pytest.mark.parametrize("config", [{"diet_weight": 1.5}, {"diet_weight": -0.1}, {"C": 0}])
+@pytest.mark.parametrize("config", [{"diet_weight": 1.5}, {"diet_weight": -0.1}, {"C": 0}, {"selector_weight": 2}])
 def test_impossible_settings_are_refused(config):
     with pytest.raises(ValueError):
         LinearIntentClassifier.validate_config(config)

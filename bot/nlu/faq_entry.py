@@ -1,0 +1,83 @@
+"""Put the linear classifier's choice of FAQ entry into the message's ``response_selector`` output.
+
+Rasa's ResponseSelector picks the entry (``faq/<id>``) that ``action_answer_faq``, the analytics
+and the NLU report read. On the held-out questions it picked the right entry less often than the
+logistic regression that already scores every entry for the intent (docs/nlu.md), so the
+regression's ranking, with a share of the ResponseSelector's blended in, replaces its choice in
+the same place of the parse: nothing downstream changes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.selectors.response_selector import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.shared.constants import UTTER_PREFIX
+from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, RESPONSE_IDENTIFIER_DELIMITER
+from rasa.shared.nlu.training_data.message import Message
+
+Ranking = List[Tuple[Text, float]]
+Blend = Callable[[Dict[Text, float], Dict[Text, float], float], Ranking]
+
+
+def entries_of(retrieval_intent: Text, label_probabilities: Dict[Text, float]) -> Dict[Text, float]:
+    """The labels of one retrieval intent, their probabilities renormalised to sum to 1."""
+    prefix = f"{retrieval_intent}{RESPONSE_IDENTIFIER_DELIMITER}"
+    entries = {label: p for label, p in label_probabilities.items() if label.startswith(prefix)}
+    total = sum(entries.values())
+    return {label: p / total for label, p in entries.items()} if total > 0 else {}
+
+
+def selector_ranking(prediction: Dict[Text, Any]) -> Dict[Text, float]:
+    """The ResponseSelector's ranking as ``faq/<id>`` → confidence."""
+    return {
+        entry[INTENT_RESPONSE_KEY]: float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        for entry in prediction.get(RESPONSE_SELECTOR_RANKING_KEY) or []
+        if entry.get(INTENT_RESPONSE_KEY)
+    }
+
+
+def replace_selection(message: Message, ranking: Ranking, retrieval_intent: Text, selector: Dict[Text, Any]) -> None:
+    """Write ``ranking`` as the selection for ``retrieval_intent``, in the ResponseSelector's format."""
+    prediction = selector[retrieval_intent]
+    key, confidence = ranking[0]
+    previous = prediction.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
+    same_entry = previous.get(INTENT_RESPONSE_KEY) == key
+    prediction[RESPONSE_SELECTOR_PREDICTION_KEY] = {
+        # The response texts the ResponseSelector attached belong to its own choice.
+        RESPONSE_SELECTOR_RESPONSES_KEY: previous.get(RESPONSE_SELECTOR_RESPONSES_KEY) if same_entry else None,
+        PREDICTED_CONFIDENCE_KEY: confidence,
+        INTENT_RESPONSE_KEY: key,
+        RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"{UTTER_PREFIX}{key}",
+    }
+    prediction[RESPONSE_SELECTOR_RANKING_KEY] = [
+        {INTENT_RESPONSE_KEY: label, PREDICTED_CONFIDENCE_KEY: score} for label, score in ranking[:LABEL_RANKING_LENGTH]
+    ]
+    message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
+
+
+def select_entries(message: Message, label_probabilities: Dict[Text, float], selector_weight: float,
+                   blend: Blend) -> Optional[Text]:
+    """Replace the ResponseSelector's choice for every retrieval intent this model knows entries of.
+
+    ``blend(ours, theirs, weight)`` merges two label → probability maps into a ranking. Returns
+    the entry chosen for the last retrieval intent handled, or None if the message had no selection.
+    """
+    selector = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+    chosen = None
+    for retrieval_intent, prediction in selector.items():
+        if not isinstance(prediction, dict):
+            continue  # "all_retrieval_intents" is a list
+        ours = entries_of(retrieval_intent, label_probabilities)
+        if not ours:
+            continue
+        ranking = blend(ours, selector_ranking(prediction), selector_weight)
+        replace_selection(message, ranking, retrieval_intent, selector)
+        chosen = ranking[0][0]
+    return chosen
