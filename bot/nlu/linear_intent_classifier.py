@@ -6,6 +6,8 @@ multinomial logistic regression over the same features (tf-idf weighted word and
 counts beside the e5 sentence vector) is deterministic and was right 93% of the time on the same
 folds; blending in a tenth of DIET's ranking kept that accuracy and slightly raised complaint
 recall. See docs/nlu.md for the figures and ``python -m bench.nlu_cv`` for how they were made.
+Placed after the ResponseSelector with ``selector_weight`` set, it also picks the FAQ entry
+(``bot/nlu/faq_entry.py``).
 """
 from __future__ import annotations
 
