@@ -28,6 +28,7 @@ import yaml
 
 from bench.handoff import free_port, percentile
 from bench.machine import machine
+from bench.output import write_json
 from bot.redis_client import rasa_store_env
 from bot.settings import Settings
 from bot.stack import Service, Stack, service_environment
@@ -180,8 +181,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             for service in reversed(bare):
                 service.stop()
             stack.stop()
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    write_json(args.json, results)
     return 0
 
 

@@ -32,6 +32,7 @@ import aiohttp
 import socketio
 
 from bench.machine import machine
+from bench.output import write_json
 from bot.settings import Settings
 from bot.stack import Stack
 from bot.training import ensure_model
@@ -185,8 +186,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         finally:
             stack.stop()
     print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+    write_json(args.json, figures)
     return 0
 
 

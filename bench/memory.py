@@ -29,6 +29,7 @@ from bench.handoff import free_port
 from bench.machine import machine
 from bench.procmem import ProcessMemory, tree_memory
 from bench.texts import held_out_questions
+from bench.output import write_json
 from bot.settings import Settings
 from bot.stack import Stack
 from bot.training import ensure_model
@@ -197,9 +198,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         results.update(measure(settings, model, args))
     print_report(results)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2))
+    write_json(args.json, results)
     return 0
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bench.nlu.run import intent_name, parse_texts
+from bench.output import write_json
 from bot.nlu.linear_intent_classifier import blend_rankings
 from bot.nlu_eval import precision_recall
 from bot.settings import Settings
@@ -179,8 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for weight, threshold, ambiguity, figures in sweep(all_truth, rankings["linear"], rankings["diet"]):
             swept.append({"diet_weight": weight, "threshold": threshold, "ambiguity": ambiguity, **figures})
             print(f"  {weight:.1f}  {threshold:.2f} / {ambiguity:.2f} ", "  ".join(f"{k} {v:.3f}" for k, v in figures.items()))
-    if args.json:
-        args.json.write_text(json.dumps({"folds": results, "sweep": swept}, indent=2))
+    write_json(args.json, {"folds": results, "sweep": swept})
     return 0
 
 

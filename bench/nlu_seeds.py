@@ -7,7 +7,6 @@ figures per seed with their mean and spread. The policies come from Rasa's cache
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bench.output import write_json
 from bot.nlu_eval import evaluate
 from bot.settings import Settings
 from bot.training import rasa_environment, training_data_paths, write_derived_data
@@ -75,8 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         values = [row[key] for row in rows.values()]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         print(f"{key}: mean {statistics.mean(values):.3f}  sd {spread:.3f}  min {min(values):.3f}  max {max(values):.3f}")
-    if args.json:
-        args.json.write_text(json.dumps({str(k): v for k, v in rows.items()}, indent=2))
+    write_json(args.json, {str(k): v for k, v in rows.items()})
     return 0
 
 

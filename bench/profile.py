@@ -45,6 +45,7 @@ from bench.compare import SCRIPT
 from bench.handoff import free_port, percentile
 from bench.machine import machine
 from bench.texts import held_out_questions
+from bench.output import write_json
 from bot.rasa_server import install, limit_openmp_threads
 from bot.redis_client import start_redis
 from bot.settings import PROJECT_ROOT, Settings
@@ -435,9 +436,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             if embedded is not None:
                 embedded.stop()
     print_report(results)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    write_json(args.json, results)
     return 0
 
 

@@ -25,6 +25,7 @@ from typing import Callable, Dict, List, Optional
 import yaml
 
 from bench.machine import machine
+from bench.output import write_json
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import ensure_model
 
@@ -104,9 +105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-training-") as workdir:
         result = {"machine": machine(), "seconds": measure(Path(workdir))}
     print(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    write_json(args.json, result)
     return 0
 
 

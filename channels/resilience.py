@@ -15,7 +15,7 @@ import time
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import aiohttp
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 
