@@ -47,12 +47,13 @@ def train(settings: Settings, seed: int, out: Path) -> Path:
 
 
 def figures(model: Path) -> Dict[str, float]:
-    """Intent accuracy and complaint precision / recall per language."""
+    """Intent accuracy, complaint precision / recall and FAQ entry accuracy per language."""
     row = {}
     for language, result in evaluate(model).items():
         row[f"{language} accuracy"] = result.intent_accuracy
         row[f"{language} complaint P"] = result.complaint_precision
         row[f"{language} complaint R"] = result.complaint_recall
+        row[f"{language} FAQ entry"] = result.faq_selection_accuracy
     return row
 
 
