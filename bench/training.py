@@ -58,21 +58,26 @@ def copy_project(target: Path) -> Settings:
     return replace(Settings.from_env({}), project_root=target, var_dir=target / "var")
 
 
-def add_faq_entry(project: Path) -> None:
-    """What an editor does to teach the bot a new question: one more entry in a FAQ file."""
+def edit_faq_file(project: Path, edit: Callable[[List[Dict]], None]) -> None:
+    """Load ``data/faq/orders.yml`` of the copy, let ``edit`` change its entries, write it back."""
     path = project / "data" / "faq" / "orders.yml"
     content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    content["faqs"].append(NEW_FAQ)
+    edit(content["faqs"])
     path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def add_faq_entry(project: Path) -> None:
+    """What an editor does to teach the bot a new question: one more entry in a FAQ file."""
+    edit_faq_file(project, lambda entries: entries.append(NEW_FAQ))
 
 
 def change_answer_steps(project: Path) -> None:
     """What an editor does to correct an answer: reword one step, questions unchanged."""
-    path = project / "data" / "faq" / "orders.yml"
-    content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entry = content["faqs"][0]
-    entry["zh"]["steps"] = list(entry["zh"]["steps"]) + ["如仍有疑问,可随时联系在线客服"]
-    path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def add_step(entries: List[Dict]) -> None:
+        entries[0]["zh"]["steps"] = list(entries[0]["zh"]["steps"]) + ["如仍有疑问,可随时联系在线客服"]
+
+    edit_faq_file(project, add_step)
 
 
 def timed(settings: Settings) -> float:
