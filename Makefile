@@ -34,32 +34,32 @@ $(VENV)/.test: $(VENV)/.runtime requirements/test.txt
 	@touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m bot.stack
+	$(PY) -m bot.ops.stack
 
 test: $(VENV)/.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 train: $(VENV)/.runtime
-	$(PY) -m bot.training $(if $(FORCE),--force,)
+	$(PY) -m bot.knowledge.training $(if $(FORCE),--force,)
 
 validate: $(VENV)/.runtime
-	$(PY) -m bot.validate
+	$(PY) -m bot.knowledge.validate
 
 test-nlu: $(VENV)/.runtime
-	$(PY) -m bot.nlu_eval $(ARGS)
+	$(PY) -m bot.knowledge.nlu_eval $(ARGS)
 
 shell: $(VENV)/.runtime
-	$(PY) -m bot.chat
+	$(PY) -m bot.ops.chat
 
 backup: $(VENV)/.runtime
-	$(PY) -m bot.backup save "$(or $(FILE),var/backups/cs-$(shell date +%Y%m%d-%H%M%S).jsonl.gz)"
+	$(PY) -m bot.ops.backup save "$(or $(FILE),var/backups/cs-$(shell date +%Y%m%d-%H%M%S).jsonl.gz)"
 
 restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/cs-….jsonl.gz"; exit 2; }
-	$(PY) -m bot.backup restore "$(FILE)"
+	$(PY) -m bot.ops.backup restore "$(FILE)"
 
 report: $(VENV)/.runtime
-	$(PY) -m bot.report --week $(if $(END),--end $(END),) --out "$(or $(OUT),var/reports/$(or $(END),latest))"
+	$(PY) -m bot.analytics.report --week $(if $(END),--end $(END),) --out "$(or $(OUT),var/reports/$(or $(END),latest))"
 
 lock: $(VENV)/.test
 	@{ echo "# Full lock: every package of runtime.txt + test.txt at the version tested here."; \

@@ -9,11 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
 from actions.order_number import NO_ORDER_NUMBER, validate_order_number
-from bot.complaints import ComplaintPlaybook
-from bot.orders import OrderBackend
-from bot.tickets import TicketStore
+from bot.service.complaints import ComplaintPlaybook
+from bot.backends.orders import OrderBackend
+from bot.service.tickets import TicketStore
 
 
 def _complaint_text(tracker: Tracker) -> str:
@@ -30,14 +29,14 @@ def _complaint_text(tracker: Tracker) -> str:
 class ActionStartComplaint(Action):
     """Empathy first, then restate the complaint and ask the user to confirm it."""
 
-    def __init__(self, playbook: Optional[ComplaintPlaybook] = None) -> None:
+    def __init__(self, playbook: ComplaintPlaybook) -> None:
         self._playbook = playbook
 
     def name(self) -> Text:
         return "action_start_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        playbook = self._playbook or collaborators.playbook()
+        playbook = self._playbook
         complaint_type = playbook.classify(tracker.latest_message.get("text") or "")
         language = tracker.get_slot("language")
         dispatcher.utter_message(response="utter_complaint_empathy")
@@ -48,7 +47,7 @@ class ActionStartComplaint(Action):
 class ValidateComplaintForm(FormValidationAction):
     """Checks the order number and which remedy the user chose."""
 
-    def __init__(self, orders: Optional[OrderBackend] = None, playbook: Optional[ComplaintPlaybook] = None) -> None:
+    def __init__(self, orders: OrderBackend, playbook: ComplaintPlaybook) -> None:
         self._orders = orders
         self._playbook = playbook
 
@@ -59,13 +58,13 @@ class ValidateComplaintForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """DD + 13 digits that the order system knows, or "none" when the user has no number."""
-        return validate_order_number(value, dispatcher, self._orders or collaborators.orders())
+        return validate_order_number(value, dispatcher, self._orders)
 
     async def validate_remedy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """One of the offered remedies, by number, title or keyword."""
-        playbook = self._playbook or collaborators.playbook()
+        playbook = self._playbook
         offered = tracker.get_slot("offered_remedies") or []
         chosen = playbook.match_remedy(str(value or ""), offered)
         if chosen is None:
@@ -76,14 +75,14 @@ class ValidateComplaintForm(FormValidationAction):
 class ActionAskRemedy(Action):
     """Offer the 2–3 remedies that fit the complaint type, numbered, as buttons."""
 
-    def __init__(self, playbook: Optional[ComplaintPlaybook] = None) -> None:
+    def __init__(self, playbook: ComplaintPlaybook) -> None:
         self._playbook = playbook
 
     def name(self) -> Text:
         return "action_ask_remedy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        playbook = self._playbook or collaborators.playbook()
+        playbook = self._playbook
         language = tracker.get_slot("language")
         remedies = playbook.remedies_for(playbook.get(tracker.get_slot("complaint_type")))
         options = "\n".join(f"{n}. {r.text('title', language)}" for n, r in enumerate(remedies, start=1))
@@ -95,7 +94,7 @@ class ActionAskRemedy(Action):
 class ActionConfirmRemedy(Action):
     """Say what happens next and what may go wrong, commit to a feedback time, open the ticket."""
 
-    def __init__(self, playbook: Optional[ComplaintPlaybook] = None, tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, playbook: ComplaintPlaybook, tickets: TicketStore) -> None:
         self._playbook = playbook
         self._tickets = tickets
 
@@ -103,8 +102,8 @@ class ActionConfirmRemedy(Action):
         return "action_confirm_remedy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        playbook = self._playbook or collaborators.playbook()
-        tickets = self._tickets or collaborators.tickets()
+        playbook = self._playbook
+        tickets = self._tickets
         language = tracker.get_slot("language")
         remedy = playbook.remedies[tracker.get_slot("remedy")]
         order_number = tracker.get_slot("order_number")

@@ -6,8 +6,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import FAQ_INTENT, KnowledgeBase
-from bot.settings import Settings
+from bot.knowledge.base import FAQ_INTENT, KnowledgeBase
 
 
 def selected_response_key(tracker: Tracker) -> Optional[str]:
@@ -20,15 +19,8 @@ def selected_response_key(tracker: Tracker) -> Optional[str]:
 class ActionAnswerFaq(Action):
     """Render the selected knowledge-base entry: conclusion, reasoning, numbered steps."""
 
-    def __init__(self, knowledge: Optional[KnowledgeBase] = None) -> None:
+    def __init__(self, knowledge: KnowledgeBase) -> None:
         self._knowledge = knowledge
-
-    @property
-    def knowledge(self) -> KnowledgeBase:
-        """The knowledge base, loaded from data/faq on first use."""
-        if self._knowledge is None:
-            self._knowledge = KnowledgeBase.load(Settings.from_env().project_root / "data" / "faq")
-        return self._knowledge
 
     def name(self) -> Text:
         return "action_answer_faq"
@@ -37,7 +29,7 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         key = selected_response_key(tracker)
-        faq = self.knowledge.by_response_key(key) if key else None
+        faq = self._knowledge.by_response_key(key) if key else None
         if faq is None:
             dispatcher.utter_message(response="utter_faq_not_found")
             return []

@@ -12,9 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
-from bot.incidents import IncidentBoard
-from bot.tickets import TicketStore
+from bot.service.incidents import IncidentBoard
+from bot.service.tickets import TicketStore
 
 FAULT_FOLLOW_UP = dt.timedelta(hours=24)
 URGENT_FOLLOW_UP = dt.timedelta(hours=2)
@@ -36,7 +35,7 @@ def _open_ticket(tickets: TicketStore, tracker: Tracker, category: str, departme
 class ActionHandleFault(Action):
     """A technical fault: known incident (impact, recovery, workaround) or general steps, then a ticket."""
 
-    def __init__(self, incidents: Optional[IncidentBoard] = None, tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, incidents: IncidentBoard, tickets: TicketStore) -> None:
         self._incidents = incidents
         self._tickets = tickets
 
@@ -44,7 +43,7 @@ class ActionHandleFault(Action):
         return "action_handle_fault"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        board = self._incidents or collaborators.incidents()
+        board = self._incidents
         language = tracker.get_slot("language")
         dispatcher.utter_message(response="utter_fault_apology")
         incident = board.match(tracker.latest_message.get("text") or "")
@@ -58,7 +57,7 @@ class ActionHandleFault(Action):
         else:
             dispatcher.utter_message(response="utter_fault_general_workaround")
         tags = ("故障", incident.incident_id) if incident else ("故障",)
-        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "fault", "technical", FAULT_FOLLOW_UP, tags)
+        ticket_id = _open_ticket(self._tickets, tracker, "fault", "technical", FAULT_FOLLOW_UP, tags)
         dispatcher.utter_message(response="utter_fault_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]
 
@@ -66,7 +65,7 @@ class ActionHandleFault(Action):
 class ActionHandleAccountSecurity(Action):
     """A stolen or hacked account: the protective steps at once, and an urgent ticket."""
 
-    def __init__(self, tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, tickets: TicketStore) -> None:
         self._tickets = tickets
 
     def name(self) -> Text:
@@ -74,7 +73,7 @@ class ActionHandleAccountSecurity(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_account_security")
-        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "fault", "security", URGENT_FOLLOW_UP, ("账户安全",))
+        ticket_id = _open_ticket(self._tickets, tracker, "fault", "security", URGENT_FOLLOW_UP, ("账户安全",))
         dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]
 
@@ -82,7 +81,7 @@ class ActionHandleAccountSecurity(Action):
 class ActionHandlePaymentProblem(Action):
     """Charged without an order, or twice: explain what usually happens, and an urgent ticket."""
 
-    def __init__(self, tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, tickets: TicketStore) -> None:
         self._tickets = tickets
 
     def name(self) -> Text:
@@ -90,6 +89,6 @@ class ActionHandlePaymentProblem(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_payment_problem")
-        ticket_id = _open_ticket(self._tickets or collaborators.tickets(), tracker, "complaint", "payments", URGENT_FOLLOW_UP, ("支付异常",))
+        ticket_id = _open_ticket(self._tickets, tracker, "complaint", "payments", URGENT_FOLLOW_UP, ("支付异常",))
         dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]

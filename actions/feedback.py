@@ -7,8 +7,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
-from bot.feedback import FeedbackStore, parse_rating
+from bot.service.feedback import FeedbackStore, parse_rating
 
 
 class ValidateRatingForm(FormValidationAction):
@@ -30,7 +29,7 @@ class ValidateRatingForm(FormValidationAction):
 class ActionSaveRating(Action):
     """Store the rating in Redis with the conversation (and its latest ticket, if any)."""
 
-    def __init__(self, feedback: Optional[FeedbackStore] = None) -> None:
+    def __init__(self, feedback: FeedbackStore) -> None:
         self._feedback = feedback
 
     def name(self) -> Text:
@@ -39,7 +38,7 @@ class ActionSaveRating(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         rating = tracker.get_slot("rating")
         if rating is not None:
-            (self._feedback or collaborators.feedback()).record(
+            self._feedback.record(
                 tracker.sender_id,
                 int(rating),
                 channel=(tracker.get_latest_input_channel() or ""),

@@ -1,15 +1,14 @@
-"""Handing the conversation to a person and taking it back (bot.handoff_desk does the work)."""
+"""Handing the conversation to a person and taking it back (bot.handoff.intake does the work)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
-from bot.handoff_desk import HandoffDesk, HandoffOutcome
+from bot.handoff.intake import HandoffIntake, HandoffOutcome
 
 
 def _channel(tracker: Tracker) -> str:
@@ -38,15 +37,11 @@ class _HandsOver:
     A mixin, not an Action: the action server registers every Action subclass by its name.
     """
 
-    def __init__(self, desk: Optional[HandoffDesk] = None) -> None:
-        self._desk = desk
-
-    @property
-    def desk(self) -> HandoffDesk:
-        return self._desk or collaborators.handoff_desk()
+    def __init__(self, intake: HandoffIntake) -> None:
+        self._intake = intake
 
     def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, immediate: bool) -> List[Dict[Text, Any]]:
-        outcome = self.desk.request(
+        outcome = self._intake.request(
             conversation_id=tracker.sender_id,
             channel=_channel(tracker),
             events=tracker.events,
@@ -77,6 +72,10 @@ class ActionRequestHuman(_HandsOver, Action):
 class ActionEscalate(_HandsOver, Action):
     """An escalation trigger fired (see actions.triage): transfer now, or ask first."""
 
+    def __init__(self, intake: HandoffIntake, while_waiting: Mapping[str, str]) -> None:
+        super().__init__(intake)
+        self._while_waiting = while_waiting
+
     def name(self) -> Text:
         return "action_escalate"
 
@@ -84,7 +83,7 @@ class ActionEscalate(_HandsOver, Action):
         reason = tracker.get_slot("handoff_reason") or "explicit_request"
         if tracker.get_slot("handoff_immediate"):
             intent = (tracker.latest_message.get("intent") or {}).get("name")
-            protective = collaborators.while_waiting().get(intent or "")
+            protective = self._while_waiting.get(intent or "")
             if protective:
                 dispatcher.utter_message(response=protective)
             return self.hand_over(dispatcher, tracker, reason, immediate=True)

@@ -5,8 +5,8 @@ from typing import Any, Dict, Text
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.entities import normalise_order_number
-from bot.orders import OrderBackend
+from bot.service.entities import normalise_order_number
+from bot.backends.orders import OrderBackend
 
 NO_ORDER_NUMBER = "none"
 

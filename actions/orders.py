@@ -9,10 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
 from actions.order_number import NO_ORDER_NUMBER, validate_order_number
-from bot.orders import Order, OrderBackend
-from bot.tickets import TicketStore
+from bot.backends.orders import Order, OrderBackend
+from bot.service.tickets import TicketStore
 
 OVERDUE_FOLLOW_UP = dt.timedelta(hours=4)
 
@@ -20,7 +19,7 @@ OVERDUE_FOLLOW_UP = dt.timedelta(hours=4)
 class ValidateOrderStatusForm(FormValidationAction):
     """Checks the order number for an order status question."""
 
-    def __init__(self, orders: Optional[OrderBackend] = None) -> None:
+    def __init__(self, orders: OrderBackend) -> None:
         self._orders = orders
 
     def name(self) -> Text:
@@ -30,7 +29,7 @@ class ValidateOrderStatusForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """DD + 13 digits that the order system knows, or "none"."""
-        return validate_order_number(value, dispatcher, self._orders or collaborators.orders())
+        return validate_order_number(value, dispatcher, self._orders)
 
 
 class ValidateRefundStatusForm(ValidateOrderStatusForm):
@@ -50,8 +49,8 @@ class ActionOrderStatus(Action):
 
     def __init__(
         self,
-        orders: Optional[OrderBackend] = None,
-        tickets: Optional[TicketStore] = None,
+        orders: OrderBackend,
+        tickets: TicketStore,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._orders = orders
@@ -62,7 +61,7 @@ class ActionOrderStatus(Action):
         return "action_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        order = _order(tracker, self._orders or collaborators.orders())
+        order = _order(tracker, self._orders)
         if order is None:
             dispatcher.utter_message(response="utter_order_number_needed")
             return []
@@ -77,7 +76,7 @@ class ActionOrderStatus(Action):
         )
         if not order.is_overdue(self._today()):
             return []
-        ticket = (self._tickets or collaborators.tickets()).create(
+        ticket = self._tickets.create(
             conversation_id=tracker.sender_id,
             category="complaint",
             priority="high",
@@ -94,14 +93,14 @@ class ActionOrderStatus(Action):
 class ActionRefundStatus(Action):
     """The refund on the order: none, processing, refunded or rejected."""
 
-    def __init__(self, orders: Optional[OrderBackend] = None) -> None:
+    def __init__(self, orders: OrderBackend) -> None:
         self._orders = orders
 
     def name(self) -> Text:
         return "action_refund_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        order = _order(tracker, self._orders or collaborators.orders())
+        order = _order(tracker, self._orders)
         if order is None:
             dispatcher.utter_message(response="utter_order_number_needed")
             return []

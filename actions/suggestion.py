@@ -9,9 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
-from bot.suggestions import SuggestionRouter
-from bot.tickets import TicketStore
+from bot.service.suggestions import SuggestionRouter
+from bot.service.tickets import TicketStore
 
 SUGGESTION_REVIEW = dt.timedelta(days=7)
 
@@ -19,7 +18,7 @@ SUGGESTION_REVIEW = dt.timedelta(days=7)
 class ActionRecordSuggestion(Action):
     """Record the suggestion as a ticket for the department it concerns."""
 
-    def __init__(self, router: Optional[SuggestionRouter] = None, tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, router: SuggestionRouter, tickets: TicketStore) -> None:
         self._router = router
         self._tickets = tickets
 
@@ -27,8 +26,8 @@ class ActionRecordSuggestion(Action):
         return "action_record_suggestion"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        router = self._router or collaborators.suggestion_router()
-        tickets = self._tickets or collaborators.tickets()
+        router = self._router
+        tickets = self._tickets
         text = tracker.latest_message.get("text") or ""
         department = router.route(text)
         ticket = tickets.create(

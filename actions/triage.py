@@ -15,13 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import collaborators
-from bot import conversation_signals
-from bot.customers import CustomerDirectory
-from bot.entities import find_order_number
-from bot.escalation import EscalationRules, decide
-from bot.orders import OrderBackend
-from bot.triage import Triage, TriageRules, triage
+from bot.service import signals as conversation_signals
+from bot.backends.customers import CustomerDirectory
+from bot.service.entities import find_order_number
+from bot.service.escalation import EscalationRules, decide
+from bot.backends.orders import OrderBackend
+from bot.service.triage import Triage, TriageRules, triage
 from channels.messages import TRUNCATED
 
 # Messages the escalation check leaves alone: a person was asked for (the rules hand over),
@@ -30,16 +29,17 @@ _NOT_CHECKED = {"request_human", "handoff_resolved", "non_text_message"}
 
 
 class ValidateSlotMappings(ValidationAction):
-    """Rasa calls this after each user message; it fills the triage slots from bot.triage."""
+    """Rasa calls this after each user message; it fills the triage slots from bot.service.triage."""
 
     def __init__(
         self,
-        rules: Optional[TriageRules] = None,
-        customers: Optional[CustomerDirectory] = None,
-        orders: Optional[OrderBackend] = None,
+        rules: TriageRules,
+        customers: CustomerDirectory,
+        orders: OrderBackend,
         today: Callable[[], dt.date] = dt.date.today,
-        escalation_rules: Optional[EscalationRules] = None,
-        complaints_in_window: Optional[Callable[[str], int]] = None,
+        *,
+        escalation_rules: EscalationRules,
+        complaints_in_window: Callable[[str], int],
     ) -> None:
         self._rules = rules
         self._customers = customers
@@ -59,9 +59,7 @@ class ValidateSlotMappings(ValidationAction):
         return cached if cached is not None else self._compute_triage(tracker)
 
     def _compute_triage(self, tracker: Tracker) -> Triage:
-        rules = self._rules or collaborators.triage_rules()
-        customers = self._customers or collaborators.customers()
-        orders = self._orders or collaborators.orders()
+        rules, customers, orders = self._rules, self._customers, self._orders
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         number = find_order_number(text) or tracker.get_slot("order_number")
@@ -111,16 +109,16 @@ class ValidateSlotMappings(ValidationAction):
                 return [FollowupAction("action_accept_handoff")]
             if intent == "deny":
                 return [FollowupAction("action_decline_handoff")]
-        rules = self._escalation_rules or collaborators.escalation_rules()
+        rules = self._escalation_rules
         result = self._triage(tracker)
-        count = self._complaints_in_window or collaborators.handoff_desk().complaints_in_window
+        count = self._complaints_in_window
         signals = conversation_signals.gather(
             tracker.events,
             tracker.latest_message,
             result,
-            requests=(self._rules or collaborators.triage_rules()).categories,
+            requests=self._rules.categories,
             priority=result.priority if result.category or result.priority == "high" else tracker.get_slot("priority") or "normal",
-            vip=(self._customers or collaborators.customers()).profile(tracker.sender_id).is_vip,
+            vip=self._customers.profile(tracker.sender_id).is_vip,
             complaints_in_window=count(tracker.sender_id) if result.category == "complaint" else 0,
         )
         decision = decide(rules, signals)

@@ -29,10 +29,10 @@ import yaml
 from bench.handoff import free_port, percentile
 from bench.machine import machine
 from bench.output import write_json
-from bot.redis_client import rasa_store_env
+from bot.ops.redis_client import rasa_store_env
 from bot.settings import Settings
-from bot.stack import Service, Stack, service_environment
-from bot.training import ensure_model
+from bot.ops.stack import Service, Stack, service_environment
+from bot.knowledge.training import ensure_model
 
 SCRIPT = ["你好", "退款多久到账", "解决了", "5", "how do I change my password", "yes", "4", "谢谢"]
 
@@ -106,7 +106,7 @@ def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> Li
     credentials.write_text("rest:\n")
     logs = work / "bare-logs"
     return [
-        Service("bare action server", [_sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+        Service("bare action server", [_sys.executable, "-m", "actions.server", "--port", str(settings.actions_port)],
                 f"http://127.0.0.1:{settings.actions_port}/health", logs / "actions.log"),
         Service("bare Rasa server", [_sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
                                      "--credentials", str(credentials), "--port", str(settings.rasa_port), "--interface", "127.0.0.1"],

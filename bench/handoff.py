@@ -34,8 +34,8 @@ import socketio
 from bench.machine import machine
 from bench.output import write_json
 from bot.settings import Settings
-from bot.stack import Stack
-from bot.training import ensure_model
+from bot.ops.stack import Stack
+from bot.knowledge.training import ensure_model
 
 
 def free_port() -> int:

@@ -31,8 +31,8 @@ from bench.procmem import ProcessMemory, tree_memory
 from bench.texts import held_out_questions
 from bench.output import write_json
 from bot.settings import Settings
-from bot.stack import Stack
-from bot.training import ensure_model
+from bot.ops.stack import Stack
+from bot.knowledge.training import ensure_model
 
 FOLLOW_UPS = {"zh": ["解决了", "5"], "en": ["yes", "5"]}
 

@@ -30,9 +30,9 @@ import yaml
 from bench.nlu.run import intent_name, parse_texts
 from bench.output import write_json
 from bot.nlu.linear_intent_classifier import blend_rankings
-from bot.nlu_eval import precision_recall
+from bot.knowledge.nlu_eval import precision_recall
 from bot.settings import Settings
-from bot.training import rasa_environment, write_derived_data
+from bot.knowledge.training import rasa_environment, write_derived_data
 
 LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
 COMPLAINT = "complaint"

@@ -1,7 +1,7 @@
 """How much the held-out figures move with the training seed alone: ``python -m bench.nlu_seeds``.
 
 Trains the project's model once per seed (DIET and ResponseSelector seeds changed, everything
-else as in config.yml and data/), scores each on tests/nlu with bot.nlu_eval, and prints the
+else as in config.yml and data/), scores each on tests/nlu with bot.knowledge.nlu_eval, and prints the
 figures per seed with their mean and spread. The policies come from Rasa's cache after the first.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Dict, List, Optional
 import yaml
 
 from bench.output import write_json
-from bot.nlu_eval import evaluate
+from bot.knowledge.nlu_eval import evaluate
 from bot.settings import Settings
-from bot.training import rasa_environment, training_data_paths, write_derived_data
+from bot.knowledge.training import rasa_environment, training_data_paths, write_derived_data
 
 SEEDED = ("DIETClassifier", "ResponseSelector")
 

@@ -6,7 +6,7 @@ tracker and lock stores, the action endpoint), warms up, then sends ``--conversa
 scripted conversations one message at a time, twice. Each conversation is ``bench.compare``'s
 script with its two FAQ questions replaced by held-out ones from ``tests/nlu/`` (a different
 zh and en question per conversation), so the e5 featurizer meets texts it has not cached, as
-it does with real customers. Rasa runs with ``bot.rasa_server``'s two fixes, as the launcher
+it does with real customers. Rasa runs with ``bot.ops.rasa_server``'s two fixes, as the launcher
 starts it; ``--without schema`` / ``--without openmp`` (or ``--rasa-as-is``, both) leave them
 out, for before and after.
 
@@ -46,14 +46,14 @@ from bench.handoff import free_port, percentile
 from bench.machine import machine
 from bench.texts import held_out_questions
 from bench.output import write_json
-from bot.rasa_server import install, limit_openmp_threads
-from bot.redis_client import start_redis
+from bot.ops.rasa_server import install, limit_openmp_threads
+from bot.ops.redis_client import start_redis
 from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import Service, service_environment
-from bot.training import ensure_model
+from bot.ops.stack import Service, service_environment
+from bot.knowledge.training import ensure_model
 
 TOTAL = "total"
-FIXES = ("schema", "openmp")  # bot.rasa_server's fixes, as --without names them
+FIXES = ("schema", "openmp")  # bot.ops.rasa_server's fixes, as --without names them
 
 
 @dataclass
@@ -289,7 +289,7 @@ def action_server(settings: Settings, log: Path, profile_to: Optional[Path] = No
     runner = [sys.executable, "-m", "bench.profiled", str(profile_to)] if profile_to else [sys.executable, "-m"]
     return Service(
         "action server",
-        [*runner, "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+        [*runner, "actions.server", "--port", str(settings.actions_port)],
         f"http://127.0.0.1:{settings.actions_port}/health",
         log,
     )
@@ -309,7 +309,7 @@ async def run_agent(model: Path, settings: Settings, args: argparse.Namespace, w
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     if "schema" not in args.without:
-        install()  # what `python -m bot.rasa_server run` does before Rasa starts
+        install()  # what `python -m bot.ops.rasa_server run` does before Rasa starts
     endpoints = AvailableEndpoints.read_endpoints(str(settings.project_root / "endpoints.yml"))
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
     # TensorFlow builds its graphs on the first predictions; the script's own texts, so the
@@ -372,7 +372,7 @@ async def run_agent(model: Path, settings: Settings, args: argparse.Namespace, w
 def print_report(results: Dict[str, Any]) -> None:
     """The breakdown and the profiles as plain tables."""
     fixes = [fix for fix in FIXES if fix not in results["without"]]
-    print(f"\nmachine: {json.dumps(results['machine'])}; bot.rasa_server's fixes: {', '.join(fixes) or 'none'}")
+    print(f"\nmachine: {json.dumps(results['machine'])}; bot.ops.rasa_server's fixes: {', '.join(fixes) or 'none'}")
     print(f"{results['messages']} messages, one at a time; latency {json.dumps(results['latency_ms'])}\n")
     print(f"{'stage':<70} {'ms/msg':>8} {'share':>7} {'calls/msg':>9}")
     for row in results["breakdown"]:
@@ -400,7 +400,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=40, help=f"scripted conversations of {len(SCRIPT)} turns per pass")
     parser.add_argument("--top", type=int, default=25, help="functions and packages to list")
-    parser.add_argument("--without", action="append", choices=FIXES, default=[], help="leave one of bot.rasa_server's fixes out")
+    parser.add_argument("--without", action="append", choices=FIXES, default=[], help="leave one of bot.ops.rasa_server's fixes out")
     parser.add_argument("--rasa-as-is", action="store_true", help="leave both fixes out")
     parser.add_argument("--model", type=Path)
     parser.add_argument("--json", type=Path)

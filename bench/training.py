@@ -2,7 +2,7 @@
 
 Copies what the model is trained from (``config.yml``, ``domain.yml``, ``data/``, ``bot/``) into
 a temporary project with its own var/, so the project's model and Rasa cache stay untouched,
-and times ``bot.training`` (what ``make train`` runs) there:
+and times ``bot.knowledge.training`` (what ``make train`` runs) there:
 
 1. from scratch, with an empty Rasa cache;
 2. after an editor adds one FAQ entry (questions and answer, Chinese and English);
@@ -27,7 +27,7 @@ import yaml
 from bench.machine import machine
 from bench.output import write_json
 from bot.settings import PROJECT_ROOT, Settings
-from bot.training import ensure_model
+from bot.knowledge.training import ensure_model
 
 COPIED = ("config.yml", "domain.yml", "data", "bot")
 NEW_FAQ = {
@@ -81,7 +81,7 @@ def change_answer_steps(project: Path) -> None:
 
 
 def timed(settings: Settings) -> float:
-    """Seconds ``bot.training`` takes to bring the model up to date."""
+    """Seconds ``bot.knowledge.training`` takes to bring the model up to date."""
     started = time.perf_counter()
     ensure_model(settings)
     return round(time.perf_counter() - started, 1)

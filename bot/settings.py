@@ -145,6 +145,9 @@ class Settings:
     # Where the channels' APIs are: the real ones by default, local stand-ins in tests.
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    # A company's own order and customer systems as ``package.module:Class``; empty: the demo ones.
+    order_backend: str = ""
+    customer_backend: str = ""
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -178,6 +181,8 @@ class Settings:
             wechat_reply_seconds=_seconds(env, "WECHAT_REPLY_SECONDS", 4.0),
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
             wechat_api_base_url=env.get("WECHAT_API_BASE_URL", "").strip() or "https://api.weixin.qq.com/cgi-bin/",
+            order_backend=env.get("ORDER_BACKEND", "").strip(),
+            customer_backend=env.get("CUSTOMER_BACKEND", "").strip(),
         )
 
     @property

@@ -1,1 +1,1 @@
-"""Rasa input channels, all behind the handoff gate (bot.gate) and fed by the outbox (bot.outbox)."""
+"""Rasa input channels, all behind the handoff gate (bot.handoff.gate) and fed by the outbox (bot.handoff.outbox)."""

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Optional
 import redis
 from sanic import Blueprint, Sanic
 
-from bot.outbox import Handler, Outbox, OutboxMessage
+from bot.handoff.outbox import Handler, Outbox, OutboxMessage
 from channels.handback import hand_back
 from channels.runtime import consumer_name
 

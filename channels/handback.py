@@ -11,7 +11,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
 
-from bot.outbox import OutboxMessage
+from bot.handoff.outbox import OutboxMessage
 
 HANDBACK_INTENT = "/handoff_resolved"
 

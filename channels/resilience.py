@@ -19,7 +19,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 
-from bot.handoff_desk import HandoffDesk, HandoffOutcome
+from bot.handoff.intake import HandoffIntake, HandoffOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _outcome_response(outcome: HandoffOutcome) -> tuple:
     return "utter_handoff_no_agent", {"ticket_id": outcome.ticket_id}
 
 
-async def apologise_and_hand_over(agent: Any, message: UserMessage, desk: HandoffDesk) -> None:
+async def apologise_and_hand_over(agent: Any, message: UserMessage, desk: HandoffIntake) -> None:
     """Record the message, apologise and hand over, all without the action server."""
     parse = await agent.parse_message(message.text)
     async with agent.lock_store.lock(message.sender_id):
@@ -85,7 +85,7 @@ async def apologise_and_hand_over(agent: Any, message: UserMessage, desk: Handof
 
 
 async def handle(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
-                 desk_factory: Callable[[], HandoffDesk]) -> None:
+                 desk_factory: Callable[[], HandoffIntake]) -> None:
     """Give the message to Rasa, or, with the action server down, apologise and hand over."""
     if agent is None or await actions_available(agent):
         await on_new_message(message)
@@ -111,6 +111,6 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], blueprint: 
 
     async def handle_guarded(message: UserMessage) -> None:
         agent = getattr(server["app"].ctx, "agent", None) if "app" in server else None
-        await handle(agent, on_new_message, message, runtime.handoff_desk)
+        await handle(agent, on_new_message, message, runtime.handoff_intake)
 
     return handle_guarded

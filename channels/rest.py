@@ -17,7 +17,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.outbox import OutboxMessage
+from bot.handoff.outbox import OutboxMessage
 from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
@@ -127,7 +127,7 @@ class GatedRestInput(InputChannel):
                 return response.json(waiting)
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata)
-            await resilience.handle(resilience.agent_of(request), on_new_message, message, runtime.handoff_desk)
+            await resilience.handle(resilience.agent_of(request), on_new_message, message, runtime.handoff_intake)
             return response.json(waiting + collector.messages)
 
         def make_handler(app: Sanic):

@@ -10,11 +10,11 @@ from functools import lru_cache
 
 import redis
 
-from bot.gate import HandoffGate
-from bot.handoff import HandoffStore
-from bot.handoff_desk import HandoffDesk
-from bot.outbox import Outbox
-from bot.redis_client import connect
+from bot.handoff.gate import HandoffGate
+from bot.handoff.store import HandoffStore
+from bot.handoff.intake import HandoffIntake
+from bot.handoff.outbox import Outbox
+from bot.ops.redis_client import connect
 from bot.settings import Settings
 
 
@@ -35,9 +35,9 @@ def handoffs() -> HandoffStore:
 
 
 @lru_cache(maxsize=None)
-def handoff_desk() -> HandoffDesk:
+def handoff_intake() -> HandoffIntake:
     """Hands conversations to agents; used here only when the action server is down."""
-    return HandoffDesk.on_redis(redis_client(), Settings.from_env())
+    return HandoffIntake.on_redis(redis_client(), Settings.from_env())
 
 
 def outbox() -> Outbox:

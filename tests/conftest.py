@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 import redis
 
-from bot.redis_server import EmbeddedRedis
+from bot.ops.redis_server import EmbeddedRedis
 from bot.settings import Settings
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")

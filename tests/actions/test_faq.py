@@ -2,7 +2,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionAnswerFaq
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase
 from bot.settings import PROJECT_ROOT
 from tests.actions.conftest import make_tracker
 
@@ -42,8 +42,3 @@ async def test_no_selector_output_gets_the_same_polite_reply(knowledge):
     messages, _ = await run(ActionAnswerFaq(knowledge), make_tracker("hello", intent="greet"))
     assert [m["response"] for m in messages] == ["utter_faq_not_found"]
 
-
-def test_the_default_knowledge_base_loads_lazily():
-    action = ActionAnswerFaq()
-    assert action._knowledge is None
-    assert action.knowledge.get("change_password") is not None

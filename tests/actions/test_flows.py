@@ -10,15 +10,15 @@ from actions.feedback import ActionSaveRating, ValidateRatingForm
 from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm
 from actions.suggestion import ActionRecordSuggestion
 from actions.triage import ValidateSlotMappings
-from bot.complaints import ComplaintPlaybook
-from bot.customers import DemoCustomerDirectory
-from bot.feedback import FeedbackStore
-from bot.incidents import IncidentBoard
-from bot.orders import DemoOrderBackend
-from bot.suggestions import SuggestionRouter
-from bot.tickets import TicketStore
-from bot.escalation import EscalationRules
-from bot.triage import TriageRules
+from bot.service.complaints import ComplaintPlaybook
+from bot.backends.customers import DemoCustomerDirectory
+from bot.service.feedback import FeedbackStore
+from bot.service.incidents import IncidentBoard
+from bot.backends.orders import DemoOrderBackend
+from bot.service.suggestions import SuggestionRouter
+from bot.service.tickets import TicketStore
+from bot.service.escalation import EscalationRules
+from bot.service.triage import TriageRules
 from tests.actions.conftest import make_tracker
 
 TODAY = dt.date(2026, 11, 23)
@@ -40,7 +40,10 @@ async def run(action, tracker):
 
 
 async def test_triage_slots_follow_the_request_and_the_customer():
-    action = ValidateSlotMappings(TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY)
+    action = ValidateSlotMappings(
+        TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY,
+        escalation_rules=EscalationRules.load(), complaints_in_window=lambda conversation: 0,
+    )
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("建议加个夜间模式", intent="suggestion")
     assert await action.extract_request_category(dispatcher, tracker, {}) == {"request_category": "suggestion"}

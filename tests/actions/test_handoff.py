@@ -2,23 +2,29 @@
 import datetime as dt
 
 import pytest
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.utils import all_subclasses
 
 from actions.handoff import ActionAcceptHandoff, ActionDeclineHandoff, ActionEscalate, ActionHandback, ActionRequestHuman
+from actions.registry import build_actions
+from actions.server import executor_for
 from actions.triage import ValidateSlotMappings
-from bot.availability import ServiceHours
-from bot.customers import DemoCustomerDirectory
-from bot.escalation import EscalationRules
-from bot.handoff import HandoffStore
-from bot.handoff_desk import HandoffDesk
-from bot.knowledge import KnowledgeBase
-from bot.orders import DemoOrderBackend
-from bot.presence import AgentPresence
-from bot.settings import PROJECT_ROOT
-from bot.tickets import TicketStore
-from bot.triage import TriageRules
+from bot.handoff.availability import ServiceHours
+from bot.backends.customers import DemoCustomerDirectory
+from bot.service.escalation import EscalationRules
+from bot.handoff.store import HandoffStore
+from bot.handoff.intake import HandoffIntake
+from bot.knowledge.base import KnowledgeBase
+from bot.backends.orders import DemoOrderBackend
+from bot.handoff.presence import AgentPresence
+from bot.settings import PROJECT_ROOT, Settings
+from bot.service.tickets import TicketStore
+from bot.service.triage import TriageRules
+from bot.wiring import Wiring
 
+# The responses given before a high-priority transfer, as data/service/escalation.yml lists them.
+WHILE_WAITING = Wiring(Settings.from_env({})).while_waiting
 # 10:00 in Shanghai (open) and 23:30 (closed).
 OPEN = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 CLOSED = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.timezone.utc)
@@ -54,7 +60,7 @@ def tracker(events, slots=None, sender="web-user-1"):
 @pytest.fixture
 def desk_at(redis_client):
     def make(now):
-        return HandoffDesk(
+        return HandoffIntake(
             store=HandoffStore(redis_client),
             presence=AgentPresence(redis_client, clock=lambda: now.timestamp()),
             tickets=TicketStore(redis_client, clock=lambda: now),
@@ -136,7 +142,7 @@ async def test_anger_makes_the_bot_offer_a_person_and_yes_hands_over(desk_at, re
     assert slots_of(events)["handoff_immediate"] is False
     assert events[-1]["name"] == "action_escalate"
 
-    dispatcher, offered = await run(ActionEscalate(desk_at(OPEN)), tracker(angry, slots_of(events)))
+    dispatcher, offered = await run(ActionEscalate(desk_at(OPEN), WHILE_WAITING), tracker(angry, slots_of(events)))
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_offer"]
     assert slots_of(offered)["handoff_offered"] is True
 
@@ -175,7 +181,7 @@ async def test_high_priority_goes_at_once_with_the_protective_steps_first(desk_a
     events = triage_action(redis_client).escalation_events(tracker(stolen))
     assert slots_of(events)["handoff_reason"] == "high_priority" and slots_of(events)["handoff_immediate"] is True
     AgentPresence(redis_client, clock=lambda: OPEN.timestamp()).touch("alice")
-    dispatcher, _ = await run(ActionEscalate(desk_at(OPEN)), tracker(stolen, slots_of(events)))
+    dispatcher, _ = await run(ActionEscalate(desk_at(OPEN), WHILE_WAITING), tracker(stolen, slots_of(events)))
     assert [m["response"] for m in dispatcher.messages] == ["utter_account_security", "utter_handoff_immediate"]
 
 
@@ -201,11 +207,13 @@ async def test_handback_welcomes_the_user_back(redis_client):
     assert slots_of(events)["handoff_reason"] is None
 
 
-def test_the_action_server_can_register_every_action():
-    from rasa_sdk.executor import ActionExecutor
-
-    executor = ActionExecutor()
-    executor.register_package("actions")
+def test_the_action_server_registers_every_action_once(settings, redis_client):
+    actions = build_actions(Wiring(settings, redis_client))
+    names = [a.name() for a in actions]
+    assert len(names) == len(set(names))
+    defined = {cls for cls in all_subclasses(Action) if cls.__module__.startswith("actions.") and not cls.__name__.startswith("_")}
+    assert {type(a) for a in actions} == defined
+    executor = executor_for(actions)
     assert {"action_request_human", "action_escalate", "action_accept_handoff", "action_decline_handoff", "action_handback"} <= set(executor.actions)
 
 

@@ -11,7 +11,7 @@ from rasa_sdk.endpoint import create_argument_parser as actions_parser
 
 from bot import log_masking
 from bot.settings import PROJECT_ROOT
-from bot.stack import build_services
+from bot.ops.stack import build_services
 
 
 @pytest.fixture

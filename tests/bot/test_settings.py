@@ -13,7 +13,7 @@ def test_defaults_match_the_readme():
 
 
 def test_tracker_retention_reaches_rasa_as_seconds():
-    from bot.stack import service_environment
+    from bot.ops.stack import service_environment
 
     settings = Settings.from_env({"TRACKER_RETENTION_DAYS": "30"})
     assert service_environment(settings, "redis://127.0.0.1:6390/0")["TRACKER_RECORD_EXP"] == str(30 * 86400)

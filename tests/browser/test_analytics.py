@@ -16,11 +16,11 @@ import pytest
 import redis
 from playwright.sync_api import Locator, Page, Route, expect
 
-from bot.console.users import UserStore
-from bot.knowledge import KnowledgeBase, first_questions
+from console.users import UserStore
+from bot.knowledge.base import KnowledgeBase, first_questions
 from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import Service, service_environment
-from tests.bot.history_builder import build_week
+from bot.ops.stack import Service, service_environment
+from tests.bot.analytics.history_builder import build_week
 from tests.browser.pages import console_errors, log_in_to_console
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ CHEAP = 2 ** 8  # scrypt cost of the test users: hashing is tested on its own
 VIEWPORT = {"width": 1400, "height": 940}  # the whole view in one screenshot
 
 # What the page must show for build_week's week (the figures are checked one by one in
-# tests/bot/test_analytics.py; here, that the page shows them).
+# tests/bot/analytics/test_analytics.py; here, that the page shows them).
 WEEK = "2026-11-02 – 2026-11-08 · Asia/Shanghai · 7天 days"
 CARDS = {
     "analytics-contacts": "7",
@@ -78,7 +78,7 @@ def console(settings: Settings, embedded_redis) -> Iterator[Settings]:
     finally:
         client.close()
     port = settings.console_port
-    service = Service("agent console", [sys.executable, "-m", "bot.console"],
+    service = Service("agent console", [sys.executable, "-m", "console"],
                       f"http://127.0.0.1:{port}/healthz", settings.var_dir / "logs" / "console.log")
     service.start(service_environment(settings, embedded_redis.url), settings.project_root)
     try:

@@ -11,10 +11,10 @@ import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from bot.console.users import UserStore
-from bot.handoff import HandoffStore
+from console.users import UserStore
+from bot.handoff.store import HandoffStore
 from bot.settings import Settings
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.browser.pages import console_errors, log_in_to_console
 from tests.e2e.conftest import say
 

@@ -7,7 +7,7 @@ import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, expect
 
-from bot.console.users import UserStore
+from console.users import UserStore
 from bot.settings import Settings
 from tests.browser.pages import (
     agent_messages, bot_messages, log_in_to_console, open_chat, send, send_and_wait, user_messages,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase
 from bot.settings import PROJECT_ROOT
 from tests.browser.pages import bot_messages, open_chat, send, send_and_wait, session_id, user_messages
 from tests.e2e.conftest import tracker

@@ -15,9 +15,9 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.settings import Secret
-from channels.telegram import SECRET_HEADER, TelegramInput
-from channels.telegram_bot import TelegramBot
-from tests.channels.telegram_api import BotApiStandIn
+from channels.telegram.channel import SECRET_HEADER, TelegramInput
+from channels.telegram.client import TelegramBot
+from tests.channels.telegram.telegram_api import BotApiStandIn
 from tests.conftest import free_port
 
 TOKEN = "123456789:AAtest-token_for_the_stand-in"

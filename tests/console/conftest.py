@@ -10,9 +10,9 @@ import pytest
 import redis
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console.app import create_app
-from bot.console.users import UserStore
-from bot.handoff import HandoffRecord, HandoffStore, Turn
+from console.app import create_app
+from console.users import UserStore
+from bot.handoff.store import HandoffRecord, HandoffStore, Turn
 from bot.settings import Secret, Settings
 
 ADMIN_PASSWORD = "admin-password-1"

@@ -1,7 +1,7 @@
-"""GET /api/analytics: supervisors only, the figures of bot.analytics for the period asked."""
-from bot.knowledge import KnowledgeBase, first_questions
+"""GET /api/analytics: supervisors only, the figures of bot.analytics.figures for the period asked."""
+from bot.knowledge.base import KnowledgeBase, first_questions
 from bot.settings import PROJECT_ROOT
-from tests.bot.history_builder import build_week
+from tests.bot.analytics.history_builder import build_week
 from tests.console.conftest import bearer, login
 
 

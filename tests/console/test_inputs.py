@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from bot.console.errors import ApiError
-from bot.console.inputs import checked_handoff_id, parse_time
+from console.errors import ApiError
+from console.inputs import checked_handoff_id, parse_time
 
 UTC_NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc).timestamp()
 

@@ -4,7 +4,7 @@ import logging
 from aiohttp.test_utils import make_mocked_request
 from aiohttp.web import Response
 
-from bot.console.logs import PathOnlyAccessLogger
+from console.logs import PathOnlyAccessLogger
 
 
 def test_the_query_is_not_logged(caplog):

@@ -1,4 +1,4 @@
-"""``python -m bot.console`` serves the console until it is told to stop."""
+"""``python -m console`` serves the console until it is told to stop."""
 import json
 import os
 import signal
@@ -27,7 +27,7 @@ def test_serving_logging_in_and_stopping(console_settings):
     env = {**os.environ, "REDIS_URL": console_settings.redis_url, "CONSOLE_PORT": str(console_settings.console_port),
            "VAR_DIR": str(console_settings.var_dir), "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD}
     base = f"http://127.0.0.1:{console_settings.console_port}"
-    process = subprocess.Popen([sys.executable, "-m", "bot.console"], cwd=PROJECT_ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "console"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert json.load(wait_for(base + "/healthz", time.monotonic() + 60)) == {"status": "ok", "redis": True}

@@ -1,7 +1,7 @@
 """docs/console-openapi.yaml describes exactly the routes the console serves."""
 import yaml
 
-from bot.console.app import create_app
+from console.app import create_app
 from bot.settings import PROJECT_ROOT
 
 METHODS = {"get", "post", "put", "patch", "delete"}

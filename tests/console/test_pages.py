@@ -1,7 +1,7 @@
 """The page: served with a strict CSP, its script only ever writes text, its ids are stable."""
 import re
 
-from bot.console.pages import STATIC_DIR
+from console.pages import STATIC_DIR
 
 SCRIPT = (STATIC_DIR / "console.js").read_text(encoding="utf-8")
 PAGE = (STATIC_DIR / "index.html").read_text(encoding="utf-8")

@@ -1,5 +1,5 @@
 """scrypt password hashes: salted, verifiable, never equal for the same password."""
-from bot.console.passwords import hash_password, verify_password
+from console.passwords import hash_password, verify_password
 
 
 def test_a_hash_verifies_only_its_password():

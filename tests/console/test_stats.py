@@ -1,11 +1,11 @@
 """Stats against a history built by hand: queue, handling times, reasons, satisfaction, presence."""
 import datetime as dt
 
-from bot.console.desk import ASSIGNED
-from bot.console.stats import compute_stats
-from bot.feedback import FeedbackStore
-from bot.handoff import HandoffRecord, HandoffStore
-from bot.presence import AgentPresence
+from console.agent_desk import ASSIGNED
+from console.stats import compute_stats
+from bot.service.feedback import FeedbackStore
+from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.handoff.presence import AgentPresence
 from tests.console.conftest import bearer, login
 
 NOW = 1_800_000_000.0

@@ -1,7 +1,7 @@
 """Session tokens: random, stored as digests, expiring, revocable."""
 import time
 
-from bot.console.tokens import TokenStore, token_key
+from console.tokens import TokenStore, token_key
 
 
 def test_issue_lookup_revoke(redis_client):

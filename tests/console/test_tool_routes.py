@@ -1,7 +1,7 @@
 """Suggestions, language rules and the reply check over HTTP."""
 import pytest
 
-from bot.handoff import Turn
+from bot.handoff.store import Turn
 from tests.console.conftest import bearer, login, open_handoff
 
 

@@ -1,7 +1,7 @@
 """Console users in Redis, and the admin bootstrapped from the configured password."""
 import pytest
 
-from bot.console.users import UserError, UserStore, user_key
+from console.users import UserError, UserStore, user_key
 from bot.settings import Secret
 
 

@@ -1,12 +1,12 @@
-"""``python -m bot.console users …``: a user added on the command line can log in."""
+"""``python -m console users …``: a user added on the command line can log in."""
 import argparse
 import io
 import os
 import subprocess
 import sys
 
-from bot.console import users_cli
-from bot.console.__main__ import main
+from console import users_cli
+from console.__main__ import main
 from bot.settings import PROJECT_ROOT
 from tests.console.conftest import login
 
@@ -54,11 +54,11 @@ def test_errors_are_messages_not_tracebacks(console_settings, user_store):
 
 def test_the_module_entry_point(console_settings, user_store):
     env = {**os.environ, "REDIS_URL": console_settings.redis_url}
-    added = subprocess.run([sys.executable, "-m", "bot.console", "users", "add", "frank", "--password-stdin"],
+    added = subprocess.run([sys.executable, "-m", "console", "users", "add", "frank", "--password-stdin"],
                            input="frank-password\n", capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=60)
     assert added.returncode == 0, added.stderr
     assert user_store.verify("frank", "frank-password").role == "agent"
-    bad = subprocess.run([sys.executable, "-m", "bot.console", "users", "add", "x", "--role", "king"],
+    bad = subprocess.run([sys.executable, "-m", "console", "users", "add", "x", "--role", "king"],
                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=60)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 

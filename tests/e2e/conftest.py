@@ -9,8 +9,8 @@ from typing import Iterator, List
 import pytest
 
 from bot.settings import Settings
-from bot.stack import Stack
-from bot.training import ensure_model
+from bot.ops.stack import Stack
+from bot.knowledge.training import ensure_model
 
 
 @pytest.fixture(scope="session")

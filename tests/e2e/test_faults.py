@@ -13,10 +13,10 @@ from typing import List
 import pytest
 import redis
 
-from bot.handoff import HandoffStore
-from bot.outbox import Outbox, OutboxMessage, stream_key
-from bot.presence import AgentPresence
-from bot.tickets import TicketStore
+from bot.handoff.store import HandoffStore
+from bot.handoff.outbox import Outbox, OutboxMessage, stream_key
+from bot.handoff.presence import AgentPresence
+from bot.service.tickets import TicketStore
 from tests.e2e.conftest import say, tracker
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
-from bot.training import rasa_environment
+from bot.knowledge.training import rasa_environment
 
 pytestmark = pytest.mark.slow
 

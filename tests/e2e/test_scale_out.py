@@ -13,12 +13,12 @@ import pytest
 import redis
 import socketio
 
-from bot.credentials import write_credentials
-from bot.handoff import HandoffStore
-from bot.outbox import Outbox, OutboxMessage
-from bot.presence import AgentPresence
+from bot.ops.credentials import write_credentials
+from bot.handoff.store import HandoffStore
+from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.presence import AgentPresence
 from bot.settings import Settings
-from bot.stack import Service, build_services, service_environment
+from bot.ops.stack import Service, build_services, service_environment
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ import psutil
 import pytest
 import redis
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase
 from bot.settings import PROJECT_ROOT
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.channels.conftest import domain_text
 from tests.e2e.conftest import say, tracker
 

@@ -10,11 +10,11 @@ from typing import Any, Dict, Iterator
 import pytest
 import redis
 
-from bot.handoff import HandoffStore
-from bot.outbox import Outbox, OutboxMessage
-from bot.presence import AgentPresence
-from bot.stack import Stack
-from tests.channels.telegram_api import BotApiStandIn
+from bot.handoff.store import HandoffStore
+from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.presence import AgentPresence
+from bot.ops.stack import Stack
+from tests.channels.telegram.telegram_api import BotApiStandIn
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ import pytest
 import redis
 import yaml
 
-from bot.outbox import Outbox, OutboxMessage
+from bot.handoff.outbox import Outbox, OutboxMessage
 from bot.settings import PROJECT_ROOT
-from channels.wechat_xml import parse_xml
-from tests.channels.wechat_support import (
+from channels.wechat.pushes import parse_xml
+from tests.channels.wechat.wechat_support import (
     AES_KEY,
     APP_ID,
     APP_SECRET,

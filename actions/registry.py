@@ -1,0 +1,55 @@
+"""Every custom action of the assistant, built with its collaborators from the process's wiring."""
+from __future__ import annotations
+
+from typing import List
+
+from rasa_sdk import Action
+
+from actions.complaint import ActionAskRemedy, ActionConfirmRemedy, ActionStartComplaint, ValidateComplaintForm
+from actions.faq import ActionAnswerFaq
+from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
+from actions.feedback import ActionSaveRating, ValidateRatingForm
+from actions.handoff import (
+    ActionAcceptHandoff,
+    ActionDeclineHandoff,
+    ActionEscalate,
+    ActionHandback,
+    ActionRequestHuman,
+)
+from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm, ValidateRefundStatusForm
+from actions.suggestion import ActionRecordSuggestion
+from actions.triage import ValidateSlotMappings
+from bot.wiring import Wiring
+
+
+def build_actions(wiring: Wiring) -> List[Action]:
+    """One instance of every action, sharing the services of ``wiring``."""
+    return [
+        ActionAnswerFaq(wiring.knowledge),
+        ValidateSlotMappings(
+            wiring.triage_rules,
+            wiring.customers,
+            wiring.orders,
+            escalation_rules=wiring.escalation_rules,
+            complaints_in_window=wiring.intake.complaints_in_window,
+        ),
+        ActionStartComplaint(wiring.playbook),
+        ValidateComplaintForm(wiring.orders, wiring.playbook),
+        ActionAskRemedy(wiring.playbook),
+        ActionConfirmRemedy(wiring.playbook, wiring.tickets),
+        ActionRecordSuggestion(wiring.suggestion_router, wiring.tickets),
+        ActionHandleFault(wiring.incidents, wiring.tickets),
+        ActionHandleAccountSecurity(wiring.tickets),
+        ActionHandlePaymentProblem(wiring.tickets),
+        ValidateOrderStatusForm(wiring.orders),
+        ValidateRefundStatusForm(wiring.orders),
+        ActionOrderStatus(wiring.orders, wiring.tickets),
+        ActionRefundStatus(wiring.orders),
+        ValidateRatingForm(),
+        ActionSaveRating(wiring.feedback),
+        ActionRequestHuman(wiring.intake),
+        ActionEscalate(wiring.intake, wiring.while_waiting),
+        ActionAcceptHandoff(wiring.intake),
+        ActionDeclineHandoff(),
+        ActionHandback(),
+    ]

@@ -1,0 +1,1 @@
+"""Figures, history, the weekly report and the case library, read from Redis through the stores."""

@@ -1,0 +1,187 @@
+"""Figures for supervisors and the weekly review, computed from what is in Redis (no HTTP).
+
+``compute(client, period)`` returns one JSON-ready dict:
+
+* ``volumes``: per local day and request category — ``requests`` (contacts that raised the
+  category, from Rasa's trackers), ``handoffs`` and ``tickets`` opened;
+* ``top_problems``: the ten problems raised in the most contacts — intents, and for knowledge-base
+  questions the entry (``faq/<id>``); ``handoff_problems``: the same for the intents Rasa saw
+  last before each handoff (``top_intents`` of the record);
+* ``handoffs``: how many, the handoff rate and the reasons; a call-back ticket booked because
+  nobody was there counts as a handoff with its reason;
+* ``first_contact_resolution``: see ``first_contact_resolution`` below;
+* ``csat``: ratings given in the period — average, five-star rate, distribution;
+* ``times``: average wait (created → claimed) and handle time (claimed → resolved) of the
+  handoffs opened in the period;
+* ``tickets``: by status and department.
+
+A *contact* is one Rasa session in which the customer asked for something (``bot.analytics.history``).
+Contacts, requests and FCR need Rasa's trackers in Redis; without them those figures are 0 / None.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from statistics import mean
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+import redis
+
+from bot.analytics import history
+from bot.handoff.store import HandoffRecord
+from bot.handoff.intake import CALLBACK_TAG
+from bot.analytics.periods import Period
+from bot.service.tickets import TICKET_STATUSES, Ticket
+from bot.service.triage import CATEGORIES, TriageRules
+
+TOP = 10
+REPEAT_WINDOW_DAYS = 7
+
+
+def _avg(values: Iterable[float], digits: int = 1) -> Optional[float]:
+    values = list(values)
+    return round(mean(values), digits) if values else None
+
+
+def _rate(part: int, whole: int) -> Optional[float]:
+    return round(part / whole, 3) if whole else None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A conversation handed to a person: a handoff, or a call-back ticket when nobody was there."""
+
+    conversation_id: str
+    at: float
+    reason: str
+
+
+def escalations(handoffs: Sequence[HandoffRecord], tickets: Sequence[Ticket]) -> List[Escalation]:
+    """Handoffs and call-back tickets, oldest first."""
+    found = [Escalation(h.conversation_id, h.created_at, h.reason) for h in handoffs]
+    for ticket in tickets:
+        if ticket.tags and ticket.tags[0] == CALLBACK_TAG:
+            reason = ticket.tags[1] if len(ticket.tags) > 1 else ""
+            found.append(Escalation(ticket.conversation_id, ticket.created_at, reason))
+    return sorted(found, key=lambda e: e.at)
+
+
+def handed_over(contact: history.Contact, escalated: Sequence[Escalation]) -> bool:
+    """Whether the conversation went to a person during this contact's session."""
+    end = contact.session_end if contact.session_end is not None else float("inf")
+    return any(e.conversation_id == contact.conversation_id and contact.session_start <= e.at < end for e in escalated)
+
+
+def first_contact_resolution(
+    contacts: Sequence[history.Contact],
+    everyone: Mapping[str, Sequence[history.Contact]],
+    escalated: Sequence[Escalation],
+    days: int = REPEAT_WINDOW_DAYS,
+) -> Dict[str, Any]:
+    """First-contact resolution: the share of contacts the bot settled on its own, for good.
+
+    A contact counts as resolved at first contact when (1) the conversation was not handed to
+    a person during it (no handoff, no call-back ticket), and (2) the same customer did not
+    come back with a request within ``days`` days after its last request. Contacts whose
+    ``days``-day window is not over yet are counted on what is known so far.
+    """
+    window = days * 86400
+    resolved = 0
+    for contact in contacts:
+        if handed_over(contact, escalated):
+            continue
+        later = everyone.get(contact.conversation_id, ())
+        came_back = any(contact.ended_at < other.started_at <= contact.ended_at + window
+                        for other in later if other is not contact)
+        if not came_back:
+            resolved += 1
+    return {"contacts": len(contacts), "resolved": resolved, "rate": _rate(resolved, len(contacts)),
+            "repeat_window_days": days}
+
+
+def _by_day(period: Period, categories: Sequence[str], dated: Iterable[tuple]) -> Dict[str, Dict[str, int]]:
+    table = {day: {category: 0 for category in categories} for day in period.days()}
+    for moment, category in dated:
+        row = table.setdefault(period.day(moment), {c: 0 for c in categories})
+        row[category] = row.get(category, 0) + 1
+    return table
+
+
+def _top(counter: Counter, problem_category: Mapping[str, str], whole: int) -> List[Dict[str, Any]]:
+    return [{"problem": problem, "category": problem_category.get(problem, ""), "count": count,
+             "share": _rate(count, whole)}
+            for problem, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]]
+
+
+def compute(
+    client: redis.Redis,
+    period: Period,
+    categories: Optional[Mapping[str, str]] = None,
+) -> Dict[str, Any]:
+    """Every figure for ``period``; ``categories`` maps intents to request categories (triage.yml)."""
+    intent_categories = dict(categories if categories is not None else TriageRules.load().categories)
+    handoffs = history.handoffs(client, period)
+    tickets = history.tickets(client, period)
+    ratings = [r.rating for r in history.ratings(client, period.since, period.until)]
+    everyone = history.conversations(client, intent_categories, since=period.since)
+    contacts = sorted((c for found in everyone.values() for c in found if c.started_at in period),
+                      key=lambda c: (c.started_at, c.conversation_id))
+    escalated = escalations(handoffs, tickets)
+    in_period = [e for e in escalated if e.at in period]
+
+    problems: Counter = Counter()
+    problem_category: Dict[str, str] = {}
+    for contact in contacts:
+        for message in contact.messages:
+            problem_category.setdefault(message.problem, message.category)
+        problems.update(contact.problems)
+    handoff_problems: Counter = Counter()
+    for record in handoffs:
+        if record.top_intents and isinstance(record.top_intents[0], dict) and record.top_intents[0].get("name"):
+            name = str(record.top_intents[0]["name"])
+            handoff_problems[name] += 1
+            problem_category.setdefault(name, intent_categories.get(name.split("/")[0], ""))
+
+    handed = sum(1 for contact in contacts if handed_over(contact, escalated))
+    claimed = [h for h in handoffs if h.claimed_at is not None]
+    handled = [h for h in claimed if h.resolved_at is not None]
+    return {
+        "period": period.as_dict(),
+        "totals": {"contacts": len(contacts), "handoffs": len(handoffs), "tickets": len(tickets),
+                   "ratings": len(ratings)},
+        "volumes": {
+            "categories": list(CATEGORIES),
+            "requests": _by_day(period, CATEGORIES, ((c.started_at, cat) for c in contacts for cat in c.categories)),
+            "handoffs": _by_day(period, CATEGORIES, ((h.created_at, h.category) for h in handoffs)),
+            "tickets": _by_day(period, CATEGORIES, ((t.created_at, t.category) for t in tickets)),
+        },
+        "top_problems": _top(problems, problem_category, len(contacts)),
+        "handoff_problems": _top(handoff_problems, problem_category, len(handoffs)),
+        "handoffs": {
+            "count": len(handoffs),
+            "callbacks": len(in_period) - len(handoffs),
+            "contacts_handed_over": handed,
+            "rate": _rate(handed, len(contacts)),
+            "by_reason": dict(sorted(Counter(e.reason for e in in_period).items(), key=lambda i: (-i[1], i[0]))),
+            "by_outcome": dict(sorted(Counter(h.outcome or h.status for h in handoffs).items())),
+        },
+        "first_contact_resolution": first_contact_resolution(contacts, everyone, escalated),
+        "csat": {
+            "ratings": len(ratings),
+            "average": _avg(ratings, 2),
+            "five_star_rate": _rate(ratings.count(5), len(ratings)),
+            "by_score": {str(score): ratings.count(score) for score in range(1, 6)},
+        },
+        "times": {
+            "claimed": len(claimed),
+            "avg_wait_seconds": _avg(h.claimed_at - h.created_at for h in claimed),
+            "handled": len(handled),
+            "avg_handle_seconds": _avg(h.resolved_at - h.claimed_at for h in handled),
+        },
+        "tickets": {
+            "count": len(tickets),
+            "by_status": {status: sum(1 for t in tickets if t.status == status) for status in TICKET_STATUSES},
+            "by_department": dict(sorted(Counter(t.department or "—" for t in tickets).items(),
+                                         key=lambda i: (-i[1], i[0]))),
+        },
+    }

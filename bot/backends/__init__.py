@@ -1,0 +1,1 @@
+"""The company's systems behind small interfaces: orders and refunds, customer profiles."""

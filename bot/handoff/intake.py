@@ -1,0 +1,149 @@
+"""Hand a conversation to a person: queue it with its context, or, with nobody there, book a call-back.
+
+This is what the bot's handoff actions call; it knows no Rasa. The caller says what to tell
+the user from the :class:`HandoffOutcome`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from bot.handoff.availability import ServiceHours, availability, expected_wait_minutes
+from bot.backends.customers import CustomerDirectory
+from bot.service.escalation import EscalationRules
+from bot.handoff.store import HandoffStore
+from bot.handoff.context import build_record
+from bot.knowledge.base import KnowledgeBase
+from bot.handoff.presence import AgentPresence
+from bot.service.tickets import TicketStore
+
+CALLBACK_DUE = dt.timedelta(hours=4)
+# The first tag of a call-back ticket, the second is the handoff reason (statistics read both).
+CALLBACK_TAG = "人工回电"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class HandoffOutcome:
+    """What happened: queued for an agent (position, wait), or a call-back ticket instead."""
+
+    queued: bool
+    handoff_id: str = ""
+    position: int = 0
+    wait_minutes: int = 0
+    ticket_id: str = ""
+    back_at: Optional[dt.datetime] = None
+
+
+class HandoffIntake:
+    """Queue a conversation for the agents, with everything they need, when someone can take it."""
+
+    def __init__(
+        self,
+        store: HandoffStore,
+        presence: AgentPresence,
+        tickets: TicketStore,
+        customers: CustomerDirectory,
+        knowledge: KnowledgeBase,
+        hours: ServiceHours,
+        rules: EscalationRules,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self._store = store
+        self._presence = presence
+        self._tickets = tickets
+        self._customers = customers
+        self._knowledge = knowledge
+        self._hours = hours
+        self._rules = rules
+        self._clock = clock
+
+    @classmethod
+    def on_redis(cls, client: Any, settings: Any) -> "HandoffIntake":
+        """The desk every process builds: shared Redis, the project's service files, the backends."""
+        from bot.backends.loading import customer_directory
+        from bot.settings import PROJECT_ROOT
+
+        return cls(
+            store=HandoffStore(client),
+            presence=AgentPresence(client),
+            tickets=TicketStore(client),
+            customers=customer_directory(),
+            knowledge=KnowledgeBase.load(PROJECT_ROOT / "data" / "faq"),
+            hours=ServiceHours.load().with_hours(settings.service_hours),
+            rules=EscalationRules.load(),
+        )
+
+    def complaints_in_window(self, conversation_id: str) -> int:
+        """Complaint tickets this customer opened within the repeat-complaint window."""
+        return self._tickets.count_since(conversation_id, "complaint", self._rules.repeat_complaint_days)
+
+    def request(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        events: Sequence[Mapping[str, Any]],
+        slots: Mapping[str, Any],
+        latest_message: Mapping[str, Any],
+        reason: str,
+        signals: Sequence[str] = (),
+    ) -> HandoffOutcome:
+        """Queue the conversation if an agent can take it in this shift, else book a call-back."""
+        now = self._clock()
+        existing = self._store.active_handoff(conversation_id)
+        if existing:
+            return self._queued(existing)
+        state = availability(self._hours, now, len(self._presence.online()))
+        if not state.can_queue:
+            return self._callback(conversation_id, slots, events, reason, state.back_at)
+        profile = self._customers.profile(conversation_id)
+        record, turns = build_record(
+            conversation_id=conversation_id,
+            channel=channel,
+            events=events,
+            slots=slots,
+            latest_message=latest_message,
+            reason=reason,
+            signals=signals,
+            profile={k: v for k, v in asdict(profile).items() if v},
+            complaints_in_window=self.complaints_in_window(conversation_id),
+            knowledge=self._knowledge,
+            now=now.timestamp(),
+        )
+        opened = self._store.open(record, turns)
+        return self._queued(opened.handoff_id)
+
+    def _queued(self, handoff_id: str) -> HandoffOutcome:
+        position = self._store.position(handoff_id) or 1
+        wait = expected_wait_minutes(
+            position,
+            len(self._presence.online()),
+            self._store.recent_handle_seconds(),
+            self._hours.default_handle_minutes,
+        )
+        return HandoffOutcome(queued=True, handoff_id=handoff_id, position=position, wait_minutes=wait)
+
+    def _callback(
+        self,
+        conversation_id: str,
+        slots: Mapping[str, Any],
+        events: Sequence[Mapping[str, Any]],
+        reason: str,
+        back_at: Optional[dt.datetime],
+    ) -> HandoffOutcome:
+        said = [str(e.get("text")) for e in events if e.get("event") == "user" and e.get("text")][-5:]
+        ticket = self._tickets.create(
+            conversation_id=conversation_id,
+            category=str(slots.get("request_category") or "inquiry"),
+            priority=str(slots.get("priority") or "normal"),
+            summary=" / ".join(said),
+            due_in=CALLBACK_DUE,
+            department="customer_service",
+            tags=(CALLBACK_TAG, reason),
+        )
+        return HandoffOutcome(queued=False, ticket_id=ticket.ticket_id, back_at=back_at)

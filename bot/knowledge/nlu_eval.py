@@ -1,0 +1,204 @@
+"""Score the trained model on the held-out test set, per language: ``python -m bot.knowledge.nlu_eval``.
+
+Prints intent accuracy for zh and en, complaint precision and recall, how often the FAQ
+answer picked is the right entry, F1 per intent and the worst confusions; writes a
+confusion-matrix image per language (``--plots``, default var/nlu_eval/). ``--json`` writes the
+figures to a file.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from bot.settings import PROJECT_ROOT, Settings
+
+TEST_FILES = {"zh": PROJECT_ROOT / "tests" / "nlu" / "test_zh.yml", "en": PROJECT_ROOT / "tests" / "nlu" / "test_en.yml"}
+
+
+@dataclass
+class LanguageScore:
+    """The figures for one language's test file."""
+
+    examples: int = 0
+    intent_accuracy: float = 0.0
+    complaint_precision: float = 0.0
+    complaint_recall: float = 0.0
+    faq_selection_accuracy: float = 0.0
+    fallback_rate: float = 0.0
+    confusions: List[Tuple[str, str, int]] = field(default_factory=list)
+    errors: List[Tuple[str, str, str]] = field(default_factory=list)
+    per_intent: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    matrix_labels: List[str] = field(default_factory=list)
+    matrix: List[List[int]] = field(default_factory=list)
+
+
+def precision_recall(pairs: List[Tuple[str, str]], label: str) -> Tuple[float, float, int]:
+    """Unrounded precision and recall of ``label`` among (true, predicted) pairs, and its support."""
+    true_positive = sum(1 for t, p in pairs if t == label and p == label)
+    predicted = sum(1 for _, p in pairs if p == label)
+    actual = sum(1 for t, _ in pairs if t == label)
+    precision = true_positive / predicted if predicted else 0.0
+    recall = true_positive / actual if actual else 0.0
+    return precision, recall, actual
+
+
+def per_intent_scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
+    """Precision, recall, F1 and support for every intent among (true, predicted) pairs."""
+    labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
+    scores = {}
+    for label in labels:
+        precision, recall, actual = precision_recall(pairs, label)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[label] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": actual}
+    return scores
+
+
+def confusion_matrix(pairs: List[Tuple[str, str]]) -> Tuple[List[str], List[List[int]]]:
+    """Labels and counts[true][predicted] over the labels that occur."""
+    labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
+    index = {label: n for n, label in enumerate(labels)}
+    counts = [[0] * len(labels) for _ in labels]
+    for true, predicted in pairs:
+        counts[index[true]][index[predicted]] += 1
+    return labels, counts
+
+
+def plot_confusion_matrix(labels: List[str], counts: List[List[int]], title: str, path: Path) -> Path:
+    """Write the matrix as a PNG heat map (rows: true intent, columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = max(6, 0.45 * len(labels))
+    figure, axes = plt.subplots(figsize=(size, size))
+    axes.imshow(counts, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels=labels, rotation=90)
+    axes.set_yticks(range(len(labels)), labels=labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    for row, values in enumerate(counts):
+        for column, value in enumerate(values):
+            if value:
+                axes.text(column, row, str(value), ha="center", va="center", fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
+    """(text, intent, faq label or None) for every example of a Rasa NLU test file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent"), m.get("intent_response_key")) for m in data.training_examples]
+
+
+def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]]) -> LanguageScore:
+    """Figures from (text, true intent, true faq label, predicted intent, predicted faq label) rows."""
+    total = len(predictions)
+    correct = sum(1 for _, true, _, predicted, _ in predictions if true == predicted)
+    said_complaint = [row for row in predictions if row[3] == "complaint"]
+    were_complaint = [row for row in predictions if row[1] == "complaint"]
+    faq_rows = [row for row in predictions if row[1] == "faq"]
+    faq_right = sum(1 for row in faq_rows if row[3] == "faq" and row[4] == row[2])
+    confusions = Counter((row[1], row[3]) for row in predictions if row[1] != row[3])
+    pairs = [(row[1], row[3]) for row in predictions]
+    labels, matrix = confusion_matrix(pairs)
+    return LanguageScore(
+        per_intent=per_intent_scores(pairs),
+        matrix_labels=labels,
+        matrix=matrix,
+        examples=total,
+        intent_accuracy=correct / total if total else 0.0,
+        complaint_precision=sum(1 for r in said_complaint if r[1] == "complaint") / len(said_complaint) if said_complaint else 0.0,
+        complaint_recall=sum(1 for r in were_complaint if r[3] == "complaint") / len(were_complaint) if were_complaint else 0.0,
+        faq_selection_accuracy=faq_right / len(faq_rows) if faq_rows else 0.0,
+        fallback_rate=sum(1 for r in predictions if r[3] == "nlu_fallback") / total if total else 0.0,
+        confusions=[(t, p, n) for (t, p), n in confusions.most_common(10)],
+        errors=[(row[0], row[2] or row[1], row[4] if row[3] == "faq" else row[3])
+                for row in predictions if row[1] != row[3] or (row[1] == "faq" and row[4] != row[2])],
+    )
+
+
+def _quiet_rasa() -> None:
+    import logging
+
+    import structlog
+
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+async def _predict(model: Path, examples: List[Tuple[str, str, Optional[str]]]) -> List[Tuple]:
+    from rasa.core.agent import Agent
+
+    _quiet_rasa()
+
+    agent = Agent.load(str(model))
+    rows = []
+    for text, intent, label in examples:
+        parsed = await agent.parse_message(text)
+        predicted = (parsed.get("intent") or {}).get("name")
+        selector = (parsed.get("response_selector") or {}).get("faq") or {}
+        predicted_label = (selector.get("response") or {}).get("intent_response_key")
+        rows.append((text, intent, label, predicted, predicted_label))
+    return rows
+
+
+def evaluate(model: Path, test_files: Dict[str, Path] = TEST_FILES) -> Dict[str, LanguageScore]:
+    """Score ``model`` on each language's test file."""
+    results = {}
+    for language, path in test_files.items():
+        rows = asyncio.run(_predict(model, load_examples(path)))
+        results[language] = score(rows)
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--errors", action="store_true", help="list every misclassified example")
+    parser.add_argument("--plots", type=Path, default=PROJECT_ROOT / "var" / "nlu_eval", help="where the confusion matrices go")
+    args = parser.parse_args(argv)
+    from bot.knowledge.training import ensure_model
+
+    model = ensure_model(Settings.from_env())
+    started = time.monotonic()
+    results = evaluate(model)
+    for language, result in results.items():
+        print(
+            f"{language}: {result.examples} examples  intent accuracy {result.intent_accuracy:.3f}  "
+            f"complaint P {result.complaint_precision:.3f} R {result.complaint_recall:.3f}  "
+            f"FAQ entry {result.faq_selection_accuracy:.3f}  fallback {result.fallback_rate:.3f}"
+        )
+        print("    F1 per intent (support):")
+        for intent, figures in sorted(result.per_intent.items(), key=lambda item: item[1]["f1"]):
+            print(f"      {figures['f1']:.3f}  {intent} ({figures['support']})")
+        print("    worst confusions (true → predicted):")
+        for true, predicted, count in result.confusions:
+            print(f"      {true} → {predicted}: {count}")
+        image = plot_confusion_matrix(result.matrix_labels, result.matrix, f"intents, {language}", args.plots / f"confusion_{language}.png")
+        print(f"    confusion matrix: {image}")
+        if args.errors:
+            for text, expected, got in result.errors:
+                print(f"      {text!r}: expected {expected}, got {got}")
+    print(f"({time.monotonic() - started:.0f}s)")
+    if args.json:
+        args.json.write_text(json.dumps({k: asdict(v) for k, v in results.items()}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

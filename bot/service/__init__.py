@@ -1,0 +1,1 @@
+"""The service SOP as code: triage, escalation, complaints, suggestions, incidents, tickets, ratings."""

@@ -1,0 +1,117 @@
+"""The complaint playbook: recognise the complaint type, restate it, offer fitting remedies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Tuple
+
+from bot.datafiles.config_files import SERVICE_DIR, config_error, load_config
+from bot.language import localized
+from bot.datafiles.yaml_shapes import TEXT, WHOLE, Fields, ListOf, MapOf
+
+GENERAL = "general"
+
+_REMEDY_TEXT = Fields({"title": TEXT, "detail": TEXT, "risk": TEXT}, required=("title", "detail", "risk"))
+SHAPE = Fields({
+    "feedback_hours": WHOLE,
+    "remedies": MapOf(Fields(
+        {"keywords": ListOf(TEXT), "zh": _REMEDY_TEXT, "en": _REMEDY_TEXT}, required=("zh", "en"),
+    )),
+    "types": ListOf(Fields({
+        "id": TEXT,
+        "keywords": MapOf(ListOf(TEXT)),
+        "topic": MapOf(TEXT),
+        "remedies": ListOf(TEXT),
+    }, required=("id", "topic"))),
+})
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A remedy the bot may offer: title, what it means and what may go wrong, per language."""
+
+    remedy_id: str
+    texts: Mapping[str, Mapping[str, str]]
+    keywords: Tuple[str, ...] = ()
+
+    def text(self, field: str, language: Optional[str]) -> str:
+        """``field`` (title | detail | risk) in ``language``."""
+        return localized(self.texts, language)[field]
+
+
+@dataclass(frozen=True)
+class ComplaintType:
+    """A kind of complaint with the words that recognise it and its remedies."""
+
+    type_id: str
+    keywords: Tuple[str, ...]
+    topics: Mapping[str, str]
+    remedy_ids: Tuple[str, ...]
+
+
+class ComplaintPlaybook:
+    """What `data/service/complaints.yml` says, with lookups."""
+
+    def __init__(self, types: List[ComplaintType], remedies: Dict[str, Remedy], feedback_hours: int) -> None:
+        self.types = types
+        self.remedies = remedies
+        self.feedback_hours = feedback_hours
+        self._by_id = {t.type_id: t for t in types}
+
+    @classmethod
+    def load(cls, path: Path = SERVICE_DIR / "complaints.yml") -> "ComplaintPlaybook":
+        """Read and check the playbook."""
+        raw, lines = load_config(path, SHAPE)
+        remedies = {
+            str(rid): Remedy(str(rid), {k: v for k, v in entry.items() if k != "keywords"},
+                             tuple(str(w).lower() for w in entry.get("keywords") or ()))
+            for rid, entry in (raw.get("remedies") or {}).items()
+        }
+        types = []
+        for index, entry in enumerate(raw.get("types") or []):
+            keywords = entry.get("keywords") or {}
+            complaint_type = ComplaintType(
+                type_id=str(entry["id"]),
+                keywords=tuple(str(w).lower() for words in keywords.values() for w in words),
+                topics=entry["topic"],
+                remedy_ids=tuple(str(r) for r in entry.get("remedies") or ()),
+            )
+            unknown = [r for r in complaint_type.remedy_ids if r not in remedies]
+            if unknown or not 2 <= len(complaint_type.remedy_ids) <= 3:
+                raise config_error(lines, ["types", index, "remedies"], (
+                    f"type '{complaint_type.type_id}' needs 2–3 remedies listed under 'remedies:', "
+                    f"got {list(complaint_type.remedy_ids)}" + (f"; unknown: {unknown}" if unknown else "")))
+            types.append(complaint_type)
+        if GENERAL not in {t.type_id for t in types}:
+            raise config_error(lines, ["types"], f"a '{GENERAL}' type is required as the fallback")
+        return cls(types, remedies, int(raw.get("feedback_hours", 24)))
+
+    def get(self, type_id: Optional[str]) -> ComplaintType:
+        """The type with ``type_id``, or the general one."""
+        return self._by_id.get(type_id or "", self._by_id[GENERAL])
+
+    def classify(self, text: str) -> ComplaintType:
+        """The first type (in file order) one of whose keywords the text contains."""
+        lowered = (text or "").lower()
+        for complaint_type in self.types:
+            if any(word in lowered for word in complaint_type.keywords):
+                return complaint_type
+        return self._by_id[GENERAL]
+
+    def remedies_for(self, complaint_type: ComplaintType) -> List[Remedy]:
+        """The 2–3 remedies to offer for ``complaint_type``."""
+        return [self.remedies[r] for r in complaint_type.remedy_ids]
+
+    def match_remedy(self, text: str, offered: List[str]) -> Optional[str]:
+        """Which offered remedy the user chose: its number (1-3), id, title or one of its keywords."""
+        answer = (text or "").strip().lower().rstrip("。.!! ")
+        if not answer:
+            return None
+        if answer.isdigit():
+            return offered[int(answer) - 1] if 1 <= int(answer) <= len(offered) else None
+        for remedy_id in offered:
+            remedy = self.remedies[remedy_id]
+            titles = [remedy.text("title", language).lower() for language in remedy.texts]
+            if answer == remedy_id or answer in titles or any(word in answer for word in remedy.keywords):
+                return remedy_id
+        return None

@@ -1,0 +1,89 @@
+"""Read the escalation signals off a conversation's events (Rasa tracker events as dicts)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, List, Mapping, Optional, Sequence
+
+from bot.service.escalation import Signals
+from bot.service.triage import Triage
+
+ASK_RESOLVED = "utter_ask_resolved"
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)")
+_REFUND_WORDS = ("退", "refund", "money back")
+
+
+def session_events(events: Sequence[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+    """The events of the current session (after the last session_started)."""
+    start = 0
+    for index, event in enumerate(events):
+        if event.get("event") == "session_started":
+            start = index + 1
+    return list(events[start:])
+
+
+def _intent(event: Mapping[str, Any]) -> Optional[str]:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def problem_label(parse_data: Mapping[str, Any], requests: Iterable[str]) -> str:
+    """The request a message is about: ``faq/<id>`` for a FAQ, the intent for other requests, else ''."""
+    intent = (parse_data.get("intent") or {}).get("name") or ""
+    if intent == "faq":
+        key = (((parse_data.get("response_selector") or {}).get("faq") or {}).get("response") or {}).get("intent_response_key")
+        return key or "faq"
+    return intent if intent in requests else ""
+
+
+def not_helped_count(events: Sequence[Mapping[str, Any]]) -> int:
+    """How often the user said no to "is your problem solved?"."""
+    count, asked = 0, False
+    for event in events:
+        kind = event.get("event")
+        if kind == "action" and event.get("name") not in (None, "action_listen"):
+            asked = event.get("name") == ASK_RESOLVED
+        elif kind == "user":
+            if asked and _intent(event) == "deny":
+                count += 1
+            asked = False
+    return count
+
+
+def refund_amount(latest_message: Mapping[str, Any]) -> Optional[float]:
+    """An amount the user asks to have refunded, from the ``amount`` entity of a refund request."""
+    text = (latest_message.get("text") or "").lower()
+    if not any(word in text for word in _REFUND_WORDS):
+        return None
+    for entity in latest_message.get("entities") or []:
+        if entity.get("entity") == "amount":
+            match = _AMOUNT.search(str(entity.get("value")).replace(",", ""))
+            if match:
+                return float(match.group(1))
+    return None
+
+
+def gather(
+    events: Sequence[Mapping[str, Any]],
+    latest_message: Mapping[str, Any],
+    result: Triage,
+    requests: Iterable[str],
+    priority: str,
+    vip: bool,
+    complaints_in_window: int,
+) -> Signals:
+    """Signals for :func:`bot.service.escalation.decide` at the latest user message."""
+    current = session_events(events)
+    requests = tuple(requests)
+    users = [e for e in current if e.get("event") == "user"]
+    return Signals(
+        text=latest_message.get("text") or "",
+        intent=(latest_message.get("intent") or {}).get("name"),
+        category=result.category,
+        priority=priority,
+        priority_reasons=result.reasons,
+        vip=vip,
+        recent_intents=tuple(_intent(e) or "" for e in users),
+        recent_problems=tuple(problem_label(e.get("parse_data") or {}, requests) for e in users),
+        not_helped_count=not_helped_count(current),
+        complaints_in_window=complaints_in_window,
+        refund_amount=refund_amount(latest_message),
+    )

@@ -1,0 +1,1 @@
+"""Telegram (python-telegram-bot) behind the gated pipeline."""

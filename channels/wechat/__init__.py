@@ -1,0 +1,1 @@
+"""WeChat official accounts (wechatpy) behind the gated pipeline."""

@@ -1,0 +1,191 @@
+"""What agents do with handoffs, with the permission rules; no HTTP here, only the stores.
+
+Assigned handoffs are indexed in ``cs:console:assigned`` so each agent finds their own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional
+
+import redis
+
+from console.errors import bad_request, conflict, forbidden, not_found
+from bot.knowledge.answer_suggestions import Suggester
+from console.users import User, UserStore
+from console.views import alerts, detail_view, summary_view
+from bot.handoff.store import ASSIGNED, HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
+from bot.handoff.outbox import Outbox, OutboxMessage
+
+OUTCOMES = ("resolved", "follow_up")
+_SUGGESTION_TURNS = 3  # the user's last messages that suggestions are matched against
+
+
+@dataclass(frozen=True)
+class RepeatComplaintRule:
+    """Complaints in a window that make the page warn the agent (from escalation.yml)."""
+
+    count: int = 3
+    days: int = 180
+
+
+class AgentDesk:
+    """Queue, claim, reply, note, transfer and resolve, checking who may do what."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        users: UserStore,
+        clock: Callable[[], float],
+        suggester: Optional[Suggester] = None,
+        repeat_rule: RepeatComplaintRule = RepeatComplaintRule(),
+    ) -> None:
+        self._redis = client
+        self._users = users
+        self._clock = clock
+        self._outbox = Outbox(client)
+        self.handoffs = HandoffStore(client, lambda: dt.datetime.fromtimestamp(clock(), dt.timezone.utc))
+        self.suggester = suggester
+        self.repeat_rule = repeat_rule
+
+    # -- reading -------------------------------------------------------------------------
+    def overview(self, user: User) -> Dict[str, Any]:
+        """The queue (priority, then wait), the caller's handoffs and, for supervisors, everyone else's."""
+        now = self._clock()
+        queue = [summary_view(r, now, n) for n, r in enumerate(self.handoffs.queue(), start=1)]
+        assigned = self._assigned()
+        mine = [summary_view(r, now, None) for r in assigned if r.agent == user.username]
+        overview: Dict[str, Any] = {"now": now, "queue": queue, "mine": mine}
+        if user.is_supervisor:
+            overview["team"] = [summary_view(r, now, None) for r in assigned if r.agent != user.username]
+        return overview
+
+    def detail(self, handoff_id: str, user: User) -> Dict[str, Any]:
+        """Record, masked transcript, suggestions and alerts of one handoff."""
+        record = self._get(handoff_id)
+        transcript = self.handoffs.transcript(handoff_id)
+        return detail_view(
+            record, transcript, self._clock(), self.handoffs.position(handoff_id), user,
+            self.suggest(_last_user_words(record, transcript), record.language),
+            alerts(record, self.repeat_rule.count, self.repeat_rule.days),
+        )
+
+    def suggest_for(self, handoff_id: str, limit: int = 3) -> List[Dict[str, Any]]:
+        """Knowledge-base answers for what the user of ``handoff_id`` said last."""
+        record = self._get(handoff_id)
+        said = _last_user_words(record, self.handoffs.transcript(handoff_id))
+        return self.suggest(said, record.language, limit)
+
+    def suggest(self, text: str, language: Optional[str], limit: int = 3) -> List[Dict[str, Any]]:
+        """Knowledge-base answers for ``text`` (none when the knowledge base did not load)."""
+        if self.suggester is None:
+            return []
+        return [s.as_dict() for s in self.suggester.rank(text, language, limit)]
+
+    # -- acting --------------------------------------------------------------------------
+    def claim(self, handoff_id: str, user: User) -> HandoffRecord:
+        """Take a queued handoff; 409 if someone else was quicker."""
+        try:
+            record = self.handoffs.claim(handoff_id, user.username)
+        except HandoffNotFound:
+            raise not_found(f"no handoff {handoff_id!r}") from None
+        except HandoffConflict as error:
+            raise conflict(str(error)) from None
+        self._redis.sadd(ASSIGNED, handoff_id)
+        return record
+
+    def reply(self, handoff_id: str, user: User, text: str) -> Turn:
+        """Write to the user: an ``agent`` turn, and a message on the channel's outbox."""
+        record = self._owned(handoff_id, user, "reply")
+        turn = self.handoffs.append(handoff_id, "agent", text, agent=user.username)
+        self._outbox.publish(OutboxMessage(
+            channel=record.channel, conversation_id=record.conversation_id, kind="text",
+            text=text, agent=user.username, handoff_id=handoff_id,
+        ))
+        return turn
+
+    def note(self, handoff_id: str, user: User, text: str) -> Turn:
+        """An internal note for colleagues; never sent to the user."""
+        self._get(handoff_id)
+        return self.handoffs.append(handoff_id, "note", text, agent=user.username)
+
+    def transfer(self, handoff_id: str, user: User, to: str) -> HandoffRecord:
+        """Give an assigned handoff to a supervisor."""
+        record = self._owned(handoff_id, user, "transfer")
+        target = self._users.get(to)
+        if target is None or not target.is_supervisor:
+            raise bad_request(f"'to' must be the username of a supervisor; {to!r} is not one")
+        if target.username == record.agent:
+            raise conflict(f"handoff {handoff_id} is already with {target.username}")
+        try:
+            return self.handoffs.transfer(handoff_id, target.username)
+        except HandoffConflict as error:
+            raise conflict(str(error)) from None
+
+    def resolve(
+        self, handoff_id: str, user: User, outcome: str, follow_up_at: Optional[float]
+    ) -> HandoffRecord:
+        """Close the handoff and hand the conversation back to the bot with the agent's turns."""
+        if outcome not in OUTCOMES:
+            raise bad_request(f"'outcome' must be one of {', '.join(OUTCOMES)}")
+        if outcome == "follow_up" and follow_up_at is None:
+            raise bad_request("'follow_up_at' is required when the outcome is follow_up")
+        if outcome == "follow_up" and follow_up_at is not None and follow_up_at <= self._clock():
+            raise bad_request("'follow_up_at' must be in the future")
+        record = self._get(handoff_id)
+        if not (record.status == "queued" and user.is_supervisor):
+            record = self._owned(handoff_id, user, "resolve")
+        try:
+            due = follow_up_at if outcome == "follow_up" else None
+            resolved = self.handoffs.resolve(handoff_id, outcome, due)
+        except HandoffConflict as error:
+            raise conflict(str(error)) from None
+        self._redis.srem(ASSIGNED, handoff_id)
+        turns = [
+            {"text": t.text, "at": t.at, "agent": t.agent}
+            for t in self.handoffs.transcript(handoff_id) if t.role == "agent"
+        ]
+        self._outbox.publish(OutboxMessage(
+            channel=record.channel, conversation_id=record.conversation_id, kind="handback",
+            agent=user.username, handoff_id=handoff_id, turns=turns,
+        ))
+        return resolved
+
+    # -- internals -----------------------------------------------------------------------
+    def _get(self, handoff_id: str) -> HandoffRecord:
+        try:
+            return self.handoffs.get(handoff_id)
+        except HandoffNotFound:
+            raise not_found(f"no handoff {handoff_id!r}") from None
+
+    def _owned(self, handoff_id: str, user: User, action: str) -> HandoffRecord:
+        """The record if it is assigned and ``user`` is its agent or a supervisor; 409/403 otherwise."""
+        record = self._get(handoff_id)
+        if record.status == "resolved":
+            raise conflict(f"handoff {handoff_id} is already resolved")
+        if record.status != "assigned":
+            raise conflict(f"handoff {handoff_id} is {record.status}: claim it before you {action}")
+        if record.agent != user.username and not user.is_supervisor:
+            raise forbidden(
+                f"handoff {handoff_id} is assigned to {record.agent}; only they or a supervisor may {action}"
+            )
+        return record
+
+    def _assigned(self) -> List[HandoffRecord]:
+        """Assigned handoffs from the index, dropping ids that were resolved or deleted meanwhile."""
+        records = []
+        for handoff_id in sorted(self._redis.smembers(ASSIGNED)):
+            try:
+                record = self.handoffs.get(handoff_id)
+            except HandoffNotFound:
+                record = None
+            if record is None or record.status != "assigned":
+                self._redis.srem(ASSIGNED, handoff_id)
+                continue
+            records.append(record)
+        return sorted(records, key=lambda r: (r.claimed_at or 0.0))
+
+
+def _last_user_words(record: HandoffRecord, transcript: List[Turn]) -> str:
+    said = [t.text for t in transcript if t.role == "user"][-_SUGGESTION_TURNS:]
+    return " ".join(said) or record.summary

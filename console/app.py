@@ -1,0 +1,124 @@
+"""The console's web application: wiring of stores, middlewares and routes."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Callable
+
+import redis.asyncio
+from aiohttp import web
+
+from bot.datafiles.config_files import SERVICE_DIR, ConfigFileError
+from console import analytics_routes
+from console import auth
+from console import handoff_routes
+from console import pages
+from console import stream
+from console import tool_routes
+from console.checks import LanguageRules
+from console.context import CONSOLE, HEARTBEAT_SECONDS, Console
+from console.agent_desk import AgentDesk, RepeatComplaintRule
+from console.errors import error_middleware
+from console.passwords import DEFAULT_COST
+from bot.knowledge.answer_suggestions import Suggester
+from console.tokens import TokenStore
+from console.users import UserStore
+from bot.service.escalation import EscalationRules
+from bot.knowledge.base import KnowledgeBase, KnowledgeBaseError, first_questions
+from bot.handoff.presence import AgentPresence
+from bot.ops.redis_client import connect
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the console can reach Redis, 503 otherwise (for load balancers and `make run`)."""
+    redis_client = request.app[CONSOLE].redis
+    try:
+        await asyncio.to_thread(redis_client.ping)
+    except Exception:  # any Redis failure means "not healthy", never a 500
+        return web.json_response({"status": "unavailable", "redis": False}, status=503)
+    return web.json_response({"status": "ok", "redis": True})
+
+
+def _load_helpers(console: Console) -> None:
+    """Knowledge base, language rules and the repeat-complaint rule; the console runs without them."""
+    root = console.settings.project_root
+    try:
+        knowledge = KnowledgeBase.load(root / "data" / "faq")
+        console.desk.suggester = Suggester(knowledge)
+        console.faq_questions = first_questions(knowledge)
+    except (OSError, KnowledgeBaseError) as error:
+        logger.warning("knowledge base not loaded, no suggestions: %s", error)
+    try:
+        console.rules = LanguageRules.load(SERVICE_DIR / "language_rules.yml")
+    except (ConfigFileError, KeyError, TypeError, ValueError) as error:
+        logger.warning("language rules not loaded: %s", error)
+    try:
+        rules = EscalationRules.load()
+        console.desk.repeat_rule = RepeatComplaintRule(
+            rules.repeat_complaint_count, rules.repeat_complaint_days
+        )
+    except (ConfigFileError, KeyError, TypeError, ValueError) as error:
+        logger.warning("escalation rules not loaded, default repeat-complaint warning: %s", error)
+
+
+async def _start(app: web.Application) -> None:
+    console = app[CONSOLE]
+    password = await asyncio.to_thread(console.settings.resolved_console_admin_password)
+    outcome = await asyncio.to_thread(console.users.bootstrap_admin, password)
+    if outcome != "unchanged":
+        logger.info("console user admin %s from CONSOLE_ADMIN_PASSWORD", outcome)
+    await asyncio.to_thread(_load_helpers, console)
+    url = console.settings.redis_url or ""
+    console.async_redis = redis.asyncio.Redis.from_url(url, decode_responses=True)
+
+
+async def _stop(app: web.Application) -> None:
+    console = app[CONSOLE]
+    if console.async_redis is not None:
+        await console.async_redis.close(close_connection_pool=True)
+    await asyncio.to_thread(console.redis.close)
+
+
+def create_app(
+    settings: Settings,
+    clock: Callable[[], float] = time.time,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    password_cost: int = DEFAULT_COST,
+) -> web.Application:
+    """Build the console application for ``settings`` (no I/O until it starts).
+
+    ``password_cost`` is the scrypt cost for passwords set by this process (tests lower it).
+    """
+    client = connect(settings)
+    users = UserStore(client, cost=password_cost)
+    console = Console(
+        settings=settings,
+        redis=client,
+        users=users,
+        tokens=TokenStore(client),
+        presence=AgentPresence(client, clock=clock),
+        desk=AgentDesk(client, users, clock),
+        clock=clock,
+        heartbeat_seconds=heartbeat_seconds,
+    )
+    app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
+    app[CONSOLE] = console
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/api/login", auth.login)
+    app.router.add_post("/api/logout", auth.logout)
+    app.router.add_get("/api/me", auth.me)
+    app.router.add_get("/api/supervisors", auth.supervisors)
+    handoff_routes.add_routes(app.router)
+    tool_routes.add_routes(app.router)
+    analytics_routes.add_routes(app.router)
+    stream.add_routes(app.router)
+    pages.add_routes(app.router)
+    app.on_startup.append(_start)
+    app.on_shutdown.append(stream.stop_streams)
+    app.on_cleanup.append(_stop)
+    app.on_response_prepare.append(pages.security_headers)
+    return app

@@ -1,0 +1,150 @@
+"""Console users in Redis: ``cs:console:user:<name>`` hashes (password hash, role, display name)."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+import redis
+
+from console.passwords import DEFAULT_COST, hash_password, verify_password
+from bot.settings import Secret
+
+ROLES = ("agent", "supervisor")
+ADMIN = "admin"
+MIN_PASSWORD_LENGTH = 8
+USERS = "cs:console:users"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so a wrong name costs as long as a wrong password."""
+    return hash_password("not a password", cost=DEFAULT_COST)
+
+
+class UserError(ValueError):
+    """A user cannot be added or changed as asked; the message says why."""
+
+
+def user_key(username: str) -> str:
+    """The Redis hash of one user."""
+    return f"cs:console:user:{username}"
+
+
+def normalize_username(username: str) -> str:
+    """Usernames are lower-case; ``Alice`` logs in as ``alice``."""
+    return (username or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is at the console, and what they may do."""
+
+    username: str
+    role: str
+    display_name: str
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors may act on any handoff and receive transfers."""
+        return self.role == "supervisor"
+
+    def as_dict(self) -> dict:
+        """The JSON form."""
+        return {"username": self.username, "role": self.role, "display_name": self.display_name}
+
+
+class UserStore:
+    """Add, find, verify and remove console users."""
+
+    def __init__(self, client: redis.Redis, cost: int = DEFAULT_COST) -> None:
+        self._redis = client
+        self._cost = cost
+
+    def add(self, username: str, password: str, role: str, display_name: str = "") -> User:
+        """Create a user; UserError if the name is taken or invalid, the role unknown, the password empty."""
+        name = self._valid_name(username)
+        if role not in ROLES:
+            raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if not password:
+            raise UserError("the password must not be empty")
+        fields = {
+            "password": hash_password(password, self._cost),
+            "role": role, "display_name": display_name or name,
+        }
+        if not self._redis.hsetnx(user_key(name), "role", role):
+            raise UserError(f"user {name!r} already exists")
+        pipe = self._redis.pipeline()
+        pipe.hset(user_key(name), mapping=fields)
+        pipe.sadd(USERS, name)
+        pipe.execute()
+        return User(name, role, fields["display_name"])
+
+    def set_password(self, username: str, password: str) -> None:
+        """Change a user's password; UserError if there is no such user."""
+        name = normalize_username(username)
+        if not password:
+            raise UserError("the password must not be empty")
+        if self.get(name) is None:
+            raise UserError(f"no user {name!r}")
+        self._redis.hset(user_key(name), "password", hash_password(password, self._cost))
+
+    def get(self, username: str) -> Optional[User]:
+        """The user, or None."""
+        name = normalize_username(username)
+        if not _NAME.match(name):
+            return None
+        fields = self._redis.hgetall(user_key(name))
+        if not fields.get("role"):
+            return None
+        return User(name, fields["role"], fields.get("display_name") or name)
+
+    def all(self) -> List[User]:
+        """Every user, by name."""
+        users = (self.get(name) for name in sorted(self._redis.smembers(USERS)))
+        return [user for user in users if user is not None]
+
+    def remove(self, username: str) -> bool:
+        """Delete a user; False if there was none."""
+        name = normalize_username(username)
+        pipe = self._redis.pipeline()
+        pipe.delete(user_key(name))
+        pipe.srem(USERS, name)
+        deleted, _ = pipe.execute()
+        return bool(deleted)
+
+    def verify(self, username: str, password: str) -> Optional[User]:
+        """The user when ``password`` is theirs, else None (taking as long either way)."""
+        name = normalize_username(username)
+        stored = self._redis.hget(user_key(name), "password") if _NAME.match(name) else None
+        matches = verify_password(password or "", stored or _dummy_hash())
+        return self.get(name) if stored and matches else None
+
+    def bootstrap_admin(self, password: Secret) -> str:
+        """Make sure ``admin`` (supervisor) exists and knows the configured password.
+
+        The password is re-applied only when the configured one changed since the last start,
+        so a password set later with ``users passwd admin`` survives restarts. Returns
+        ``created``, ``updated`` or ``unchanged``.
+        """
+        key = user_key(ADMIN)
+        if self.get(ADMIN) is None:
+            self.add(ADMIN, password.reveal(), "supervisor", "管理员 Admin")
+            self._redis.hset(key, "bootstrap", self._redis.hget(key, "password") or "")
+            return "created"
+        if verify_password(password.reveal(), self._redis.hget(key, "bootstrap") or ""):
+            return "unchanged"
+        hashed = hash_password(password.reveal(), self._cost)
+        self._redis.hset(key, mapping={"password": hashed, "bootstrap": hashed, "role": "supervisor"})
+        return "updated"
+
+    @staticmethod
+    def _valid_name(username: str) -> str:
+        name = normalize_username(username)
+        if not _NAME.match(name):
+            raise UserError(
+                "a username is 1-32 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+            )
+        return name

@@ -1,0 +1,53 @@
+"""bot.ops.rasa_server: Rasa's check of the action server's replies, with the schema checked once."""
+import pytest
+from jsonschema import ValidationError, validators
+from rasa.core.actions.action import RemoteAction
+
+from bot.ops import rasa_server
+
+GOOD = {"events": [{"event": "slot", "name": "language", "value": "en", "timestamp": None}],
+        "responses": [{"response": "utter_greet"}]}
+BAD = [{"events": "not a list"}, {"events": [{"event": "no_such_event"}]}, {"responses": [42]}]
+
+
+@pytest.fixture
+def rasas_own(monkeypatch):
+    """Rasa's own check; ours installed in its place, both put back after the test."""
+    original = RemoteAction._validate_action_result
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", original)
+    monkeypatch.setattr(rasa_server, "_installed", False)
+    rasa_server.install()
+    return original
+
+
+def message_of(check, result) -> str:
+    with pytest.raises(ValidationError) as raised:
+        check(RemoteAction("action_x", None), result)
+    return raised.value.message
+
+
+def test_replies_are_accepted_and_refused_as_rasa_does_with_the_same_message(rasas_own):
+    ours = RemoteAction._validate_action_result
+    assert ours is not rasas_own
+    assert ours(RemoteAction("action_x", None), GOOD) is rasas_own(RemoteAction("action_x", None), GOOD) is True
+    for result in BAD:
+        assert message_of(ours, result) == message_of(rasas_own, result)
+        assert "Failed to validate Action server response from API" in message_of(ours, result)
+
+
+def test_the_schema_itself_is_not_checked_again_on_each_reply(rasas_own, monkeypatch):
+    schema_class = validators.validator_for(RemoteAction.action_response_format_spec())
+    checks = []
+    monkeypatch.setattr(schema_class, "check_schema", classmethod(lambda cls, schema, **_: checks.append(schema)))
+    for _ in range(3):
+        RemoteAction("action_x", None)._validate_action_result(GOOD)
+    assert checks == []
+
+
+def test_openmp_gets_one_thread_unless_the_operator_chose():
+    environ = {}
+    rasa_server.limit_openmp_threads(environ)
+    assert environ == {"OMP_NUM_THREADS": "1"}
+    chosen = {"OMP_NUM_THREADS": "4"}
+    rasa_server.limit_openmp_threads(chosen)
+    assert chosen == {"OMP_NUM_THREADS": "4"}
