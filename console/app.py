@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 import redis.asyncio
 from aiohttp import web
@@ -24,13 +24,14 @@ from console.passwords import DEFAULT_COST
 from bot.knowledge.answer_suggestions import Suggester
 from console.tokens import TokenStore
 from console.users import UserStore
-from bot.service.escalation import EscalationRules
-from bot.knowledge.base import KnowledgeBase, KnowledgeBaseError, first_questions
+from bot.knowledge.base import KnowledgeBaseError, first_questions
 from bot.handoff.presence import AgentPresence
-from bot.ops.redis_client import connect
 from bot.settings import Settings
+from bot.wiring import Wiring
 
 logger = logging.getLogger(__name__)
+
+WIRING = web.AppKey("wiring", Wiring)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -43,11 +44,10 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "redis": True})
 
 
-def _load_helpers(console: Console) -> None:
+def _load_helpers(console: Console, wiring: Wiring) -> None:
     """Knowledge base, language rules and the repeat-complaint rule; the console runs without them."""
-    root = console.settings.project_root
     try:
-        knowledge = KnowledgeBase.load(root / "data" / "faq")
+        knowledge = wiring.knowledge
         console.desk.suggester = Suggester(knowledge)
         console.faq_questions = first_questions(knowledge)
     except (OSError, KnowledgeBaseError) as error:
@@ -57,7 +57,7 @@ def _load_helpers(console: Console) -> None:
     except (ConfigFileError, KeyError, TypeError, ValueError) as error:
         logger.warning("language rules not loaded: %s", error)
     try:
-        rules = EscalationRules.load()
+        rules = wiring.escalation_rules
         console.desk.repeat_rule = RepeatComplaintRule(
             rules.repeat_complaint_count, rules.repeat_complaint_days
         )
@@ -71,7 +71,7 @@ async def _start(app: web.Application) -> None:
     outcome = await asyncio.to_thread(console.users.bootstrap_admin, password)
     if outcome != "unchanged":
         logger.info("console user admin %s from CONSOLE_ADMIN_PASSWORD", outcome)
-    await asyncio.to_thread(_load_helpers, console)
+    await asyncio.to_thread(_load_helpers, console, app[WIRING])
     url = console.settings.redis_url or ""
     console.async_redis = redis.asyncio.Redis.from_url(url, decode_responses=True)
 
@@ -88,12 +88,15 @@ def create_app(
     clock: Callable[[], float] = time.time,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     password_cost: int = DEFAULT_COST,
+    wiring: Optional[Wiring] = None,
 ) -> web.Application:
     """Build the console application for ``settings`` (no I/O until it starts).
 
-    ``password_cost`` is the scrypt cost for passwords set by this process (tests lower it).
+    ``password_cost`` is the scrypt cost for passwords set by this process (tests lower it);
+    ``wiring`` is the process's composition root (built from ``settings`` when not given).
     """
-    client = connect(settings)
+    wiring = wiring or Wiring(settings)
+    client = wiring.redis
     users = UserStore(client, cost=password_cost)
     console = Console(
         settings=settings,
@@ -107,6 +110,7 @@ def create_app(
     )
     app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[CONSOLE] = console
+    app[WIRING] = wiring
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
