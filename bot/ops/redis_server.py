@@ -63,6 +63,10 @@ class EmbeddedRedis:
         """True when this object started the server (and so stops it)."""
         return self._process is not None
 
+    def exit_code(self) -> Optional[int]:
+        """The exit code if the server we started has ended, else None."""
+        return self._process.poll() if self._process is not None else None
+
     def start(self) -> str:
         """Start the server, or reuse one already serving ``data_dir`` on the port; return its URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

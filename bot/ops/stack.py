@@ -2,7 +2,9 @@
 
 Order: Redis (embedded unless REDIS_URL is set) → model (trained only if its inputs
 changed) → action server → Rasa server → agent console. Each is waited on until healthy.
-Ctrl-C or SIGTERM stops the children in reverse order; nothing is left running.
+A child that crashes (the embedded Redis included) is restarted with backoff
+(bot/ops/supervisor.py); only Ctrl-C, SIGTERM or a crash loop stop everything, the children in
+reverse order; nothing is left running.
 """
 from __future__ import annotations
 
@@ -18,12 +20,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from bot import log_masking
 from bot.ops.credentials import disabled_channels, load_config, write_credentials
 from bot.ops.redis_client import rasa_store_env, start_redis
 from bot.ops.redis_server import EmbeddedRedis
+from bot.ops.supervisor import CrashLoop, RestartPolicy, Supervised, Supervisor
 from bot.settings import Settings, SettingsError
 from bot.knowledge.training import ensure_model, rasa_environment
 
@@ -45,9 +48,11 @@ class Service:
     health_url: str
     log_path: Path
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
+    _launch: Optional[Tuple[Dict[str, str], Path]] = field(default=None, repr=False)
 
     def start(self, env: Dict[str, str], cwd: Path) -> None:
         """Launch the process in its own session, logging to ``log_path``."""
+        self._launch = (env, cwd)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
@@ -59,6 +64,16 @@ class Service:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # signals come from us, in order, not from the terminal
             )
+
+    def exit_code(self) -> Optional[int]:
+        """The exit code if the process ended on its own, else None."""
+        return self.process.poll() if self.process is not None else None
+
+    def relaunch(self) -> None:
+        """Start the process again as it was first started (the supervisor waits for its health)."""
+        if self._launch is None:
+            raise StackError(f"{self.name} was never started")
+        self.start(*self._launch)
 
     def wait_healthy(self, timeout: float, stop_event: threading.Event) -> None:
         """Poll ``health_url`` until it answers 200; raise StackError if the process dies or times out."""
@@ -208,12 +223,12 @@ class Stack:
         service.start(self.env, self.settings.project_root)
         service.wait_healthy(timeout=180, stop_event=threading.Event())
 
-    def first_exited(self) -> Optional[Service]:
-        """A service whose process has ended on its own, if any."""
-        for service in self.services:
-            if service.process is not None and service.process.poll() is not None:
-                return service
-        return None
+    def supervisor(self, policy: RestartPolicy = RestartPolicy()) -> Supervisor:
+        """Watches the embedded Redis (when ours) and every service, restarting what crashes."""
+        children: List[Supervised] = list(self.services)
+        if self.embedded_redis is not None and self.embedded_redis.owned:
+            children.insert(0, _RedisChild(self.embedded_redis))
+        return Supervisor(children, policy)
 
     def stop(self) -> None:
         """Stop services in reverse start order, then the embedded Redis."""
@@ -223,6 +238,21 @@ class Stack:
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
             self.embedded_redis = None
+
+
+class _RedisChild:
+    """The embedded Redis as the supervisor sees it."""
+
+    name = "embedded Redis"
+
+    def __init__(self, server: EmbeddedRedis) -> None:
+        self._server = server
+
+    def exit_code(self) -> Optional[int]:
+        return self._server.exit_code()
+
+    def relaunch(self) -> None:
+        self._server.start()
 
 
 def _existing_model(settings: Settings) -> Path:
@@ -293,10 +323,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         assert stack.redis_url is not None
         print(_banner(settings, stack.redis_url), flush=True)
+        supervisor = stack.supervisor()
         while not stopping.wait(1.0):
-            exited = stack.first_exited()
-            if exited is not None:
-                logger.error("%s stopped unexpectedly; see %s", exited.name, exited.log_path)
+            try:
+                supervisor.check()
+            except CrashLoop as error:
+                logger.error("giving up: %s; stopping everything (logs in %s)", error, settings.var_dir / "logs")
                 return 1
         return 0
     except (StackError, SettingsError, subprocess.CalledProcessError) as error:
