@@ -9,12 +9,11 @@ from aiohttp import web
 from console.context import TOKEN, USER, console_of, user_of
 from console.errors import ApiError, Handler, bad_request, unauthorized
 from console.inputs import read_json
+from console.login_attempts import LoginAttempts
 
 PUBLIC = frozenset({"/api/login"})
 # Only the live stream may carry its token in the URL: EventSource cannot set headers.
 TOKEN_IN_QUERY = frozenset({"/api/stream"})
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW_SECONDS = 900
 
 
 def bearer_token(request: web.Request) -> Optional[str]:
@@ -60,17 +59,13 @@ async def login(request: web.Request) -> web.Response:
     console = console_of(request)
 
     def attempt():
-        failures_key = f"cs:console:login_failures:{username.strip().lower()[:64]}"
-        if int(console.redis.get(failures_key) or 0) >= MAX_FAILED_LOGINS:
+        attempts = LoginAttempts(console.redis)
+        if not attempts.reserve(username):
             raise ApiError(429, "too many failed logins for this user; wait 15 minutes")
         user = console.users.verify(username, password)
         if user is None:
-            pipe = console.redis.pipeline()
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, FAILED_LOGIN_WINDOW_SECONDS)
-            pipe.execute()
             raise unauthorized("wrong username or password")
-        console.redis.delete(failures_key)
+        attempts.succeeded(username)
         console.presence.touch(user.username)
         return user, console.tokens.issue(user.username)
 

@@ -65,6 +65,13 @@ async def test_many_failed_logins_lock_the_name_for_a_while(client, redis_client
     assert (await client.post("/api/login", json={"username": "alice", "password": PASSWORD})).status == 200
 
 
+async def test_parallel_guesses_get_no_more_password_checks_than_the_limit(client):
+    guesses = [client.post("/api/login", json={"username": "carol", "password": f"guess-{n}"}) for n in range(200)]
+    statuses = sorted(response.status for response in await asyncio.gather(*guesses))
+    # Each 401 is a password that was checked; every attempt past the limit is refused unchecked.
+    assert statuses.count(401) == 10 and statuses.count(429) == 190
+
+
 async def test_every_api_route_but_login_wants_a_live_token(client, redis_client):
     routes = api_routes(client.app)
     assert len(routes) >= 15
