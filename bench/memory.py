@@ -20,24 +20,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import redis
 
 from bench.compare import Latencies
 from bench.handoff import free_port
 from bench.machine import machine
+from bench.output import write_json
 from bench.procmem import ProcessMemory, tree_memory
 from bench.texts import held_out_questions
-from bench.output import write_json
-from bot.settings import Settings
-from bot.ops.stack import Stack
+from bot.analytics.history import TRACKER_PREFIX
 from bot.knowledge.training import ensure_model
+from bot.ops.stack import Stack
+from bot.settings import Settings
 
 FOLLOW_UPS = {"zh": ["解决了", "5"], "en": ["yes", "5"]}
 
 
-def processes(stack: Stack) -> Dict[str, int]:
+def processes(stack: Stack) -> dict[str, int]:
     """Name → pid of every process of the stack, Redis included."""
     assert stack.redis_url is not None
     client = redis.Redis.from_url(stack.redis_url)
@@ -51,7 +52,7 @@ def processes(stack: Stack) -> Dict[str, int]:
     return found
 
 
-def snapshot(pids: Dict[str, int]) -> Dict[str, List[ProcessMemory]]:
+def snapshot(pids: dict[str, int]) -> dict[str, list[ProcessMemory]]:
     """Every process tree's memory now."""
     return {name: tree_memory(pid) for name, pid in pids.items()}
 
@@ -59,11 +60,11 @@ def snapshot(pids: Dict[str, int]) -> Dict[str, List[ProcessMemory]]:
 class Sampler(threading.Thread):
     """Reads every process's memory each ``interval`` seconds: the largest sum, and a timeline."""
 
-    def __init__(self, pids: Dict[str, int], interval: float) -> None:
+    def __init__(self, pids: dict[str, int], interval: float) -> None:
         super().__init__(daemon=True)
         self.pids, self.interval = pids, interval
         self.peak_total_mib = 0.0
-        self.timeline: List[Dict[str, float]] = []
+        self.timeline: list[dict[str, float]] = []
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -73,7 +74,7 @@ class Sampler(threading.Thread):
             self.peak_total_mib = max(self.peak_total_mib, sum(trees.values()))
             self.timeline.append({"s": round(time.monotonic() - started, 1), **trees})
 
-    def thinned(self, points: int = 10) -> List[Dict[str, float]]:
+    def thinned(self, points: int = 10) -> list[dict[str, float]]:
         """About ``points`` samples spread over the run, the last one included."""
         step = max(1, len(self.timeline) // points)
         picked = self.timeline[step - 1::step]
@@ -82,7 +83,7 @@ class Sampler(threading.Thread):
         return picked
 
 
-def run_conversations(port: int, conversations: int, concurrency: int) -> Dict[str, Any]:
+def run_conversations(port: int, conversations: int, concurrency: int) -> dict[str, Any]:
     """The short conversations, ``concurrency`` at a time; latency and error counts."""
     questions = {"zh": held_out_questions("zh"), "en": held_out_questions("en")}
     latencies = Latencies()
@@ -102,12 +103,12 @@ def run_conversations(port: int, conversations: int, concurrency: int) -> Dict[s
     return {"conversations": conversations, "seconds": round(elapsed, 1), **latencies.figures(elapsed)}
 
 
-def redis_figures(url: str) -> Dict[str, Any]:
+def redis_figures(url: str) -> dict[str, Any]:
     """Redis's own memory, its keys, and the average size of a conversation's tracker."""
     client = redis.Redis.from_url(url)
     try:
         info = client.info("memory")
-        trackers = [key for key, _ in zip(client.scan_iter(match="cs:tracker:memory-*", count=500), range(50))]
+        trackers = [key for key, _ in zip(client.scan_iter(match=f"{TRACKER_PREFIX}memory-*", count=500), range(50), strict=False)]
         sizes = [client.memory_usage(key) or 0 for key in trackers]
         return {
             "used_memory_mib": round(info["used_memory"] / 2**20, 1),
@@ -119,7 +120,7 @@ def redis_figures(url: str) -> Dict[str, Any]:
         client.close()
 
 
-def table(before: Dict[str, List[ProcessMemory]], after: Dict[str, List[ProcessMemory]]) -> List[Dict[str, Any]]:
+def table(before: dict[str, list[ProcessMemory]], after: dict[str, list[ProcessMemory]]) -> list[dict[str, Any]]:
     """One row per process tree: RSS after start, RSS after the run, peak; sums of the tree."""
     rows = []
     for name, tree in after.items():
@@ -133,7 +134,7 @@ def table(before: Dict[str, List[ProcessMemory]], after: Dict[str, List[ProcessM
     return rows
 
 
-def measure(settings: Settings, model: Path, args: argparse.Namespace) -> Dict[str, Any]:
+def measure(settings: Settings, model: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Start the stack, run the conversations, read the memory; stop the stack."""
     stack = Stack(settings, model=model)
     stack.start()
@@ -162,7 +163,7 @@ def measure(settings: Settings, model: Path, args: argparse.Namespace) -> Dict[s
         stack.stop()
 
 
-def print_report(results: Dict[str, Any]) -> None:
+def print_report(results: dict[str, Any]) -> None:
     """The figures as a table."""
     print(f"\nmachine: {json.dumps(results['machine'])}")
     print(f"load: {json.dumps(results['load'])}\n")
@@ -178,7 +179,7 @@ def print_report(results: Dict[str, Any]) -> None:
         print("  " + ", ".join(f"{key} {value}" for key, value in point.items()))
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=1000)
@@ -190,7 +191,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     os.environ["SERVICE_HOURS"] = "00:00-24:00"  # the same behaviour whatever the hour of the run
     model = args.model or ensure_model(Settings.from_env())
-    results: Dict[str, Any] = {"machine": machine()}
+    results: dict[str, Any] = {"machine": machine()}
     with tempfile.TemporaryDirectory() as var_dir:
         settings = replace(
             Settings.from_env(), var_dir=Path(var_dir), redis_embedded_port=free_port(),

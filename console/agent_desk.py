@@ -1,21 +1,19 @@
-"""What agents do with handoffs, with the permission rules; no HTTP here, only the stores.
-
-Assigned handoffs are indexed in ``cs:console:assigned`` so each agent finds their own.
-"""
+"""What agents do with handoffs, with the permission rules; no HTTP here, only the stores."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import redis
 
-from console.errors import bad_request, conflict, forbidden, not_found
+from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.store import HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
 from bot.knowledge.answer_suggestions import Suggester
+from console.errors import bad_request, conflict, forbidden, not_found
 from console.users import User, UserStore
 from console.views import alerts, detail_view, summary_view
-from bot.handoff.store import ASSIGNED, HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
-from bot.handoff.outbox import Outbox, OutboxMessage
 
 OUTCOMES = ("resolved", "follow_up")
 _SUGGESTION_TURNS = 3  # the user's last messages that suggestions are matched against
@@ -37,10 +35,9 @@ class AgentDesk:
         client: redis.Redis,
         users: UserStore,
         clock: Callable[[], float],
-        suggester: Optional[Suggester] = None,
+        suggester: Suggester | None = None,
         repeat_rule: RepeatComplaintRule = RepeatComplaintRule(),
     ) -> None:
-        self._redis = client
         self._users = users
         self._clock = clock
         self._outbox = Outbox(client)
@@ -49,18 +46,18 @@ class AgentDesk:
         self.repeat_rule = repeat_rule
 
     # -- reading -------------------------------------------------------------------------
-    def overview(self, user: User) -> Dict[str, Any]:
+    def overview(self, user: User) -> dict[str, Any]:
         """The queue (priority, then wait), the caller's handoffs and, for supervisors, everyone else's."""
         now = self._clock()
         queue = [summary_view(r, now, n) for n, r in enumerate(self.handoffs.queue(), start=1)]
-        assigned = self._assigned()
+        assigned = self.handoffs.assigned()
         mine = [summary_view(r, now, None) for r in assigned if r.agent == user.username]
-        overview: Dict[str, Any] = {"now": now, "queue": queue, "mine": mine}
+        overview: dict[str, Any] = {"now": now, "queue": queue, "mine": mine}
         if user.is_supervisor:
             overview["team"] = [summary_view(r, now, None) for r in assigned if r.agent != user.username]
         return overview
 
-    def detail(self, handoff_id: str, user: User) -> Dict[str, Any]:
+    def detail(self, handoff_id: str, user: User) -> dict[str, Any]:
         """Record, masked transcript, suggestions and alerts of one handoff."""
         record = self._get(handoff_id)
         transcript = self.handoffs.transcript(handoff_id)
@@ -70,13 +67,13 @@ class AgentDesk:
             alerts(record, self.repeat_rule.count, self.repeat_rule.days),
         )
 
-    def suggest_for(self, handoff_id: str, limit: int = 3) -> List[Dict[str, Any]]:
+    def suggest_for(self, handoff_id: str, limit: int = 3) -> list[dict[str, Any]]:
         """Knowledge-base answers for what the user of ``handoff_id`` said last."""
         record = self._get(handoff_id)
         said = _last_user_words(record, self.handoffs.transcript(handoff_id))
         return self.suggest(said, record.language, limit)
 
-    def suggest(self, text: str, language: Optional[str], limit: int = 3) -> List[Dict[str, Any]]:
+    def suggest(self, text: str, language: str | None, limit: int = 3) -> list[dict[str, Any]]:
         """Knowledge-base answers for ``text`` (none when the knowledge base did not load)."""
         if self.suggester is None:
             return []
@@ -91,7 +88,6 @@ class AgentDesk:
             raise not_found(f"no handoff {handoff_id!r}") from None
         except HandoffConflict as error:
             raise conflict(str(error)) from None
-        self._redis.sadd(ASSIGNED, handoff_id)
         return record
 
     def reply(self, handoff_id: str, user: User, text: str) -> Turn:
@@ -123,7 +119,7 @@ class AgentDesk:
             raise conflict(str(error)) from None
 
     def resolve(
-        self, handoff_id: str, user: User, outcome: str, follow_up_at: Optional[float]
+        self, handoff_id: str, user: User, outcome: str, follow_up_at: float | None
     ) -> HandoffRecord:
         """Close the handoff and hand the conversation back to the bot with the agent's turns."""
         if outcome not in OUTCOMES:
@@ -140,7 +136,6 @@ class AgentDesk:
             resolved = self.handoffs.resolve(handoff_id, outcome, due)
         except HandoffConflict as error:
             raise conflict(str(error)) from None
-        self._redis.srem(ASSIGNED, handoff_id)
         turns = [
             {"text": t.text, "at": t.at, "agent": t.agent}
             for t in self.handoffs.transcript(handoff_id) if t.role == "agent"
@@ -171,21 +166,7 @@ class AgentDesk:
             )
         return record
 
-    def _assigned(self) -> List[HandoffRecord]:
-        """Assigned handoffs from the index, dropping ids that were resolved or deleted meanwhile."""
-        records = []
-        for handoff_id in sorted(self._redis.smembers(ASSIGNED)):
-            try:
-                record = self.handoffs.get(handoff_id)
-            except HandoffNotFound:
-                record = None
-            if record is None or record.status != "assigned":
-                self._redis.srem(ASSIGNED, handoff_id)
-                continue
-            records.append(record)
-        return sorted(records, key=lambda r: (r.claimed_at or 0.0))
 
-
-def _last_user_words(record: HandoffRecord, transcript: List[Turn]) -> str:
+def _last_user_words(record: HandoffRecord, transcript: list[Turn]) -> str:
     said = [t.text for t in transcript if t.role == "user"][-_SUGGESTION_TURNS:]
     return " ".join(said) or record.summary

@@ -1,62 +1,29 @@
 """Figures for supervisors: the queue now, handling times, reasons, satisfaction, who is online."""
 from __future__ import annotations
 
-import json
 from collections import Counter
-from statistics import mean
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 import redis
 
-from console.agent_desk import ASSIGNED
-from bot.service.feedback import RATING_STREAM
-from bot.handoff.store import QUEUE, RESOLVED, HandoffRecord
+from bot.analytics.measures import average, csat, handling_times
 from bot.handoff.presence import AgentPresence
+from bot.handoff.store import HandoffStore
+from bot.service.feedback import FeedbackStore
 
 MAX_RESOLVED = 5000  # the latest resolved handoffs that averages are taken over
 MAX_RATINGS = 10000  # the latest ratings
-_CHUNK = 500
 
 
-def _records(client: redis.Redis, handoff_ids: List[str]) -> List[HandoffRecord]:
-    records = []
-    for start in range(0, len(handoff_ids), _CHUNK):
-        chunk = handoff_ids[start:start + _CHUNK]
-        for raw in client.mget([f"cs:handoff:{i}" for i in chunk]):
-            if raw:
-                records.append(HandoffRecord(**json.loads(raw)))
-    return records
-
-
-def _avg(values: Iterable[float]) -> Optional[float]:
-    values = list(values)
-    return round(mean(values), 1) if values else None
-
-
-def _ratings(client: redis.Redis, since: Optional[float]) -> List[int]:
-    low = f"{int(since * 1000)}-0" if since is not None else "-"
-    ratings = []
-    for _entry_id, fields in client.xrevrange(RATING_STREAM, max="+", min=low, count=MAX_RATINGS):
-        try:
-            rating = int(float(fields.get("rating", "")))
-        except ValueError:
-            continue
-        if 1 <= rating <= 5:
-            ratings.append(rating)
-    return ratings
-
-
-def compute_stats(client: redis.Redis, now: float, since: Optional[float] = None) -> Dict[str, Any]:
+def compute_stats(client: redis.Redis, now: float, since: float | None = None) -> dict[str, Any]:
     """All figures of the stats view; resolved handoffs and ratings counted from ``since`` if given."""
-    queued = _records(client, list(client.zrange(QUEUE, 0, -1)))
+    handoffs = HandoffStore(client)
+    queued = handoffs.queue()
     waits = [max(0.0, now - r.created_at) for r in queued]
-    low = since if since is not None else "-inf"
-    resolved_ids = client.zrevrangebyscore(RESOLVED, "+inf", low, start=0, num=MAX_RESOLVED)
-    resolved = [r for r in _records(client, list(resolved_ids)) if r.status == "resolved"]
-    claimed = [r for r in resolved if r.claimed_at is not None]
-    assigned = _records(client, sorted(client.smembers(ASSIGNED)))
-    assigned = [r for r in assigned if r.status == "assigned"]
-    ratings = _ratings(client, since)
+    resolved = handoffs.resolved_since(since, latest=MAX_RESOLVED)
+    times = handling_times(resolved)
+    assigned = handoffs.assigned()
+    ratings = [r.rating for r in FeedbackStore(client).ratings_between(since or 0.0, latest=MAX_RATINGS)]
     online = sorted(AgentPresence(client, clock=lambda: now).online())
     return {
         "now": now,
@@ -64,22 +31,17 @@ def compute_stats(client: redis.Redis, now: float, since: Optional[float] = None
         "queue": {
             "length": len(queued),
             "max_wait_seconds": round(max(waits), 1) if waits else None,
-            "avg_wait_seconds": _avg(waits),
+            "avg_wait_seconds": average(waits),
             "by_priority": dict(Counter(r.priority for r in queued)),
         },
         "assigned": len(assigned),
         "resolved": {
             "count": len(resolved),
             "follow_up": sum(1 for r in resolved if r.outcome == "follow_up"),
-            "avg_wait_until_claim_seconds": _avg(r.claimed_at - r.created_at for r in claimed),
-            "avg_handle_seconds": _avg(r.resolved_at - r.claimed_at for r in claimed if r.resolved_at),
+            "avg_wait_until_claim_seconds": times["avg_wait_seconds"],
+            "avg_handle_seconds": times["avg_handle_seconds"],
         },
         "by_reason": dict(Counter(r.reason for r in [*queued, *assigned, *resolved]).most_common()),
-        "csat": {
-            "ratings": len(ratings),
-            "average": round(mean(ratings), 2) if ratings else None,
-            "five_star_rate": round(ratings.count(5) / len(ratings), 3) if ratings else None,
-            "by_score": {str(score): ratings.count(score) for score in range(1, 6)},
-        },
+        "csat": csat(ratings),
         "agents_online": {"count": len(online), "usernames": online},
     }

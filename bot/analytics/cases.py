@@ -18,17 +18,20 @@ import json
 import secrets
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
+from typing import TextIO
 
 import redis
 
 from bot.analytics import history
-from bot.handoff.store import HandoffRecord
-from bot.language import detect_language
 from bot.analytics.periods import Period, PeriodError, service_timezone
+from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.language import detect_language
 from bot.pii import mask_pii
-from bot.service.tickets import Ticket
+from bot.redis_text import as_text
+from bot.service.feedback import FeedbackStore, Rating
+from bot.service.tickets import Ticket, TicketStore
 
 PSEUDONYM_KEY = "cs:cases:pseudonym_key"
 RATING_WINDOW_SECONDS = 24 * 3600  # a rating this long after a handoff is resolved still belongs to it
@@ -50,17 +53,17 @@ class Case:
     handling: str  # the handoff reason, or the department the ticket went to
     outcome: str  # handoffs: resolved | follow_up; tickets: open | follow_up_due | resolved
     created_at: float
-    tags: Tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     remedy: str = ""
-    intents: Tuple[str, ...] = ()  # the intents Rasa saw last before a handoff, best first
+    intents: tuple[str, ...] = ()  # the intents Rasa saw last before a handoff, best first
     agent: str = ""
     order_number: str = ""
-    claimed_at: Optional[float] = None
-    resolved_at: Optional[float] = None
-    follow_up_at: Optional[float] = None  # handoffs: the agreed follow-up; tickets: when feedback is due
-    wait_seconds: Optional[float] = None  # created → claimed
-    handle_seconds: Optional[float] = None  # claimed → resolved
-    csat: Optional[int] = None  # the customer's 1–5 rating of this case, if any
+    claimed_at: float | None = None
+    resolved_at: float | None = None
+    follow_up_at: float | None = None  # handoffs: the agreed follow-up; tickets: when feedback is due
+    wait_seconds: float | None = None  # created → claimed
+    handle_seconds: float | None = None  # claimed → resolved
+    csat: int | None = None  # the customer's 1–5 rating of this case, if any
 
 
 class Pseudonyms:
@@ -68,24 +71,24 @@ class Pseudonyms:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._key: Optional[bytes] = None
+        self._key: bytes | None = None
 
     def __call__(self, conversation_id: str) -> str:
         if self._key is None:
             self._redis.set(PSEUDONYM_KEY, secrets.token_hex(32), nx=True)
             stored = self._redis.get(PSEUDONYM_KEY)
-            self._key = (stored.decode() if isinstance(stored, bytes) else stored).encode()
+            self._key = as_text(stored).encode()
         return "c-" + hmac.new(self._key, conversation_id.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def _first_rating(ratings: Iterable[history.Rating], conversation_id: str, after: float, before: float) -> Optional[int]:
+def _first_rating(ratings: Iterable[Rating], conversation_id: str, after: float, before: float) -> int | None:
     for rating in ratings:
         if rating.conversation_id == conversation_id and after <= rating.at < before:
             return rating.rating
     return None
 
 
-def handoff_case(record: HandoffRecord, pseudonym: str, ratings: Sequence[history.Rating]) -> Case:
+def handoff_case(record: HandoffRecord, pseudonym: str, ratings: Sequence[Rating]) -> Case:
     """The case of one resolved handoff; its rating is the conversation's first within a day of resolving."""
     claimed, resolved = record.claimed_at, record.resolved_at
     csat = None
@@ -111,13 +114,17 @@ def handoff_case(record: HandoffRecord, pseudonym: str, ratings: Sequence[histor
         claimed_at=claimed,
         resolved_at=resolved,
         follow_up_at=record.follow_up_at,
-        wait_seconds=round(float(claimed - record.created_at), 3) if claimed is not None else None,
-        handle_seconds=round(float(resolved - claimed), 3) if claimed is not None and resolved is not None else None,
+        wait_seconds=_seconds(record.wait_seconds),
+        handle_seconds=_seconds(record.handle_seconds),
         csat=csat,
     )
 
 
-def ticket_case(ticket: Ticket, pseudonym: str, channel: str, ratings: Sequence[history.Rating]) -> Case:
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def ticket_case(ticket: Ticket, pseudonym: str, channel: str, ratings: Sequence[Rating]) -> Case:
     """The case of one ticket; its rating is one given with the ticket's number."""
     csat = next((r.rating for r in ratings if r.ticket_id == ticket.ticket_id), None)
     return Case(
@@ -140,16 +147,16 @@ def ticket_case(ticket: Ticket, pseudonym: str, channel: str, ratings: Sequence[
     )
 
 
-def collect(client: redis.Redis, period: Period) -> List[Case]:
+def collect(client: redis.Redis, period: Period) -> list[Case]:
     """Every case opened in ``period``: resolved handoffs and tickets, oldest first."""
     pseudonyms = Pseudonyms(client)
-    ratings = history.ratings(client, period.since, period.until + 30 * 86400)
-    handoffs = history.handoffs(client, period, resolved_only=True)
-    channels: Dict[str, str] = {h.conversation_id: h.channel for h in handoffs}
+    ratings = FeedbackStore(client).ratings_between(period.since, period.until + 30 * 86400)
+    handoffs = HandoffStore(client).records_between(period.since, period.until, resolved_only=True)
+    channels: dict[str, str] = {h.conversation_id: h.channel for h in handoffs}
     for rating in ratings:
         channels.setdefault(rating.conversation_id, rating.channel)
     cases = [handoff_case(h, pseudonyms(h.conversation_id), ratings) for h in handoffs]
-    for ticket in history.tickets(client, period):
+    for ticket in TicketStore(client).tickets_between(period.since, period.until):
         channel = channels.get(ticket.conversation_id) or history.channel_of(client, ticket.conversation_id)
         channels[ticket.conversation_id] = channel
         cases.append(ticket_case(ticket, pseudonyms(ticket.conversation_id), channel, ratings))
@@ -160,9 +167,9 @@ def collect(client: redis.Redis, period: Period) -> List[Case]:
 COLUMNS = [f.name for f in fields(Case)]
 
 
-def _row(case: Case, period: Period) -> Dict[str, object]:
+def _row(case: Case, period: Period) -> dict[str, object]:
     """One flat row: times as local ISO 8601, lists joined with "|"."""
-    row: Dict[str, object] = {}
+    row: dict[str, object] = {}
     for name, value in asdict(case).items():
         if name.endswith("_at") and value is not None:
             value = period.local(value).isoformat(timespec="seconds")
@@ -194,7 +201,7 @@ def write(cases: Iterable[Case], period: Period, output_format: str, out: TextIO
     return count
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m bot.analytics.cases export …``."""
     from bot.ops.redis_client import command_line_redis
     from bot.settings import Settings, SettingsError

@@ -1,6 +1,8 @@
-"""What happened, read back from Redis by time: handoffs, tickets, ratings and contacts.
+"""Contacts, read back from Rasa's trackers in Redis. Read-only.
 
-Read-only. The case library (``bot.analytics.cases``) and the figures (``bot.analytics.figures``) are built on it.
+Handoffs, tickets and ratings are read through their stores (``HandoffStore.records_between``,
+``TicketStore.tickets_between``, ``FeedbackStore.ratings_between``); the figures
+(``bot.analytics.figures``) and the case library (``bot.analytics.cases``) combine them with these.
 
 Contacts come from Rasa's tracker store (``cs:tracker:<conversation>``, one JSON document per
 conversation, written by Rasa): a *contact* is one Rasa session (they start again after 60
@@ -11,23 +13,17 @@ thanks, yes/no, ratings and the channel's ``/handoff_resolved`` do not make a co
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import redis
 
-from bot.service.feedback import RATING_STREAM
-from bot.handoff.store import ASSIGNED, QUEUE, RESOLVED, HandoffRecord
 from bot.knowledge.base import FAQ_INTENT
-from bot.analytics.periods import Period
-from bot.service.tickets import Ticket
+from bot.redis_text import as_text
 
 TRACKER_PREFIX = "cs:tracker:"  # Rasa's RedisTrackerStore with key_prefix "cs" (endpoints.yml)
 _CHUNK = 500
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -35,83 +31,6 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[start:start + _CHUNK]
 
 
-def _handoff_records(client: redis.Redis, ids: Iterable[str]) -> List[HandoffRecord]:
-    records = []
-    for chunk in _chunks(sorted({_text(i) for i in ids})):
-        for raw in client.mget([f"cs:handoff:{i}" for i in chunk]):
-            if raw:
-                records.append(HandoffRecord(**json.loads(raw)))
-    return records
-
-
-def handoffs(client: redis.Redis, period: Period, resolved_only: bool = False) -> List[HandoffRecord]:
-    """Handoffs opened in ``period``, oldest first: resolved ones, and unless ``resolved_only``
-    those still queued or with an agent."""
-    ids = [_text(i) for i in client.zrangebyscore(RESOLVED, period.since, "+inf")]
-    if not resolved_only:
-        ids += [_text(i) for i in client.zrange(QUEUE, 0, -1)]
-        ids += [_text(i) for i in client.smembers(ASSIGNED)]
-    records = [r for r in _handoff_records(client, ids) if r.created_at in period]
-    if resolved_only:
-        records = [r for r in records if r.status == "resolved"]
-    return sorted(records, key=lambda r: (r.created_at, r.handoff_id))
-
-
-def tickets(client: redis.Redis, period: Period) -> List[Ticket]:
-    """Tickets opened in ``period``, oldest first."""
-    ids = [_text(i) for i in client.zrangebyscore("cs:tickets", period.since, f"({period.until}")]
-    found = []
-    for chunk in _chunks(ids):
-        pipe = client.pipeline()
-        for ticket_id in chunk:
-            pipe.hgetall(f"cs:ticket:{ticket_id}")
-        for raw in pipe.execute():
-            if raw:
-                values = {_text(k): json.loads(v) for k, v in raw.items()}
-                values["tags"] = tuple(values.get("tags") or ())
-                found.append(Ticket(**values))
-    return sorted(found, key=lambda t: (t.created_at, t.ticket_id))
-
-
-@dataclass(frozen=True)
-class Rating:
-    """One 1–5 satisfaction rating from the ``cs:ratings`` stream."""
-
-    conversation_id: str
-    rating: int
-    at: float
-    channel: str = ""
-    ticket_id: str = ""
-
-
-def ratings(client: redis.Redis, since: float, until: float) -> List[Rating]:
-    """Ratings given in ``[since, until)`` (by their ``at``), oldest first.
-
-    The stream's entry ids are the Redis server's receive times in milliseconds: reading starts
-    a day before ``since`` (room for clock skew) and runs to the end, as a rating can arrive
-    after the conversation it rates.
-    """
-    found = []
-    low = f"{max(0, int((since - 86400) * 1000))}-0"
-    while True:
-        entries = client.xrange(RATING_STREAM, min=low, max="+", count=1000)
-        for entry_id, fields in entries:
-            fields = {_text(k): _text(v) for k, v in fields.items()}
-            try:
-                rating, at = int(float(fields.get("rating", ""))), float(fields.get("at", ""))
-            except ValueError:
-                continue
-            if 1 <= rating <= 5 and since <= at < until:
-                found.append(Rating(fields.get("conversation_id", ""), rating, at,
-                                    fields.get("channel", ""), fields.get("ticket_id", "")))
-        if len(entries) < 1000:
-            break
-        millis, _, sequence = _text(entries[-1][0]).partition("-")
-        low = f"{millis}-{int(sequence or 0) + 1}"  # just after the last one read
-    return sorted(found, key=lambda r: r.at)
-
-
-# -- contacts, from Rasa's trackers ------------------------------------------------------------
 @dataclass(frozen=True)
 class Message:
     """One user message as Rasa understood it."""
@@ -129,8 +48,8 @@ class Contact:
     conversation_id: str
     channel: str
     session_start: float  # the session_started event (or the first event)
-    session_end: Optional[float]  # the next session's start; None for the latest session
-    messages: Tuple[Message, ...]  # the request messages, oldest first
+    session_end: float | None  # the next session's start; None for the latest session
+    messages: tuple[Message, ...]  # the request messages, oldest first
 
     @property
     def started_at(self) -> float:
@@ -143,17 +62,17 @@ class Contact:
         return self.messages[-1].at
 
     @property
-    def problems(self) -> Tuple[str, ...]:
+    def problems(self) -> tuple[str, ...]:
         """The distinct problems raised, in order."""
         return tuple(dict.fromkeys(m.problem for m in self.messages))
 
     @property
-    def categories(self) -> Tuple[str, ...]:
+    def categories(self) -> tuple[str, ...]:
         """The distinct request categories, in order."""
         return tuple(dict.fromkeys(m.category for m in self.messages))
 
 
-def faq_key(parse_data: Mapping[str, Any]) -> Optional[str]:
+def faq_key(parse_data: Mapping[str, Any]) -> str | None:
     """The knowledge-base entry ("faq/<id>") the response selector picked, if any."""
     selectors = parse_data.get("response_selector") or {}
     for name in (FAQ_INTENT, "default"):
@@ -164,11 +83,11 @@ def faq_key(parse_data: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
-def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categories: Mapping[str, str]) -> List[Contact]:
+def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categories: Mapping[str, str]) -> list[Contact]:
     """The contacts in one tracker's events; ``categories`` maps intents to request categories."""
-    sessions: List[Tuple[float, List[Message], str]] = []
-    start: Optional[float] = None
-    current: List[Message] = []
+    sessions: list[tuple[float, list[Message], str]] = []
+    start: float | None = None
+    current: list[Message] = []
     channel = ""
     for event in events:
         kind = event.get("event")
@@ -201,12 +120,12 @@ def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categ
     return contacts
 
 
-def conversations(client: redis.Redis, categories: Mapping[str, str], since: float) -> Dict[str, List[Contact]]:
+def conversations(client: redis.Redis, categories: Mapping[str, str], since: float) -> dict[str, list[Contact]]:
     """Every conversation's contacts from ``since`` on, by conversation id (SCAN over the trackers)."""
-    found: Dict[str, List[Contact]] = {}
-    keys = [_text(k) for k in client.scan_iter(match=f"{TRACKER_PREFIX}*", count=1000)]
+    found: dict[str, list[Contact]] = {}
+    keys = [as_text(k) for k in client.scan_iter(match=f"{TRACKER_PREFIX}*", count=1000)]
     for chunk in _chunks(keys):
-        for key, raw in zip(chunk, client.mget(chunk)):
+        for key, raw in zip(chunk, client.mget(chunk), strict=False):
             if not raw:
                 continue
             try:

@@ -11,11 +11,14 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 import redis
+
+from bot.redis_text import as_text
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +46,17 @@ class OutboxMessage:
     text: str = ""
     agent: str = ""
     handoff_id: str = ""
-    turns: List[Dict[str, Any]] = field(default_factory=list)
+    turns: list[dict[str, Any]] = field(default_factory=list)
     created_at: float = 0.0
 
-    def encode(self) -> Dict[str, str]:
+    def encode(self) -> dict[str, str]:
         """The stream entry."""
         return {"message": json.dumps(asdict(self), ensure_ascii=False)}
 
     @classmethod
-    def decode(cls, fields: Dict[Any, Any]) -> "OutboxMessage":
+    def decode(cls, fields: dict[Any, Any]) -> OutboxMessage:
         """Parse a stream entry written by :meth:`encode`."""
-        raw = fields.get("message", fields.get(b"message"))
-        if isinstance(raw, bytes):
-            raw = raw.decode()
-        return cls(**json.loads(raw))
+        return cls(**json.loads(as_text(fields.get("message", fields.get(b"message")))))
 
 
 Handler = Callable[[OutboxMessage], Awaitable[None]]
@@ -77,7 +77,7 @@ class Outbox:
         if not message.created_at:
             message = OutboxMessage(**{**asdict(message), "created_at": time.time()})
         entry_id = self._redis.xadd(stream_key(message.channel), message.encode(), maxlen=100_000, approximate=True)
-        return _text(entry_id)
+        return as_text(entry_id)
 
     def ensure_group(self, channel: str) -> None:
         """Create the consumer group (and the stream) if they do not exist yet."""
@@ -87,11 +87,11 @@ class Outbox:
             if "BUSYGROUP" not in str(error):
                 raise
 
-    def read(self, channel: str, consumer: str, count: int = 20, block_ms: int = 1000) -> List[Tuple[str, OutboxMessage]]:
+    def read(self, channel: str, consumer: str, count: int = 20, block_ms: int = 1000) -> list[tuple[str, OutboxMessage]]:
         """Claim messages to deliver: first ones stuck with a dead consumer, then new ones."""
         self.ensure_group(channel)
         key = stream_key(channel)
-        taken: List[Tuple[str, OutboxMessage]] = []
+        taken: list[tuple[str, OutboxMessage]] = []
         stale = self._redis.xautoclaim(key, GROUP, consumer, min_idle_time=int(self.retry_after * 1000), count=count)
         for entry_id, fields in stale[1] if len(stale) > 1 else []:
             if fields is None:  # trimmed from the stream while pending
@@ -100,13 +100,13 @@ class Outbox:
             if self._attempts(key, entry_id) > self.max_attempts:
                 self._bury(key, entry_id, fields)
                 continue
-            taken.append((_text(entry_id), OutboxMessage.decode(fields)))
+            taken.append((as_text(entry_id), OutboxMessage.decode(fields)))
         if taken:
             return taken
         fresh = self._redis.xreadgroup(GROUP, consumer, {key: ">"}, count=count, block=block_ms)
         for _stream, entries in fresh or []:
             for entry_id, fields in entries:
-                taken.append((_text(entry_id), OutboxMessage.decode(fields)))
+                taken.append((as_text(entry_id), OutboxMessage.decode(fields)))
         return taken
 
     def ack(self, channel: str, entry_id: str) -> None:
@@ -119,7 +119,7 @@ class Outbox:
         return int(self._redis.xpending(stream_key(channel), GROUP)["pending"])
 
     async def deliver_once(self, channel: str, consumer: str, handler: Handler, block_ms: int = 1000,
-                           reader: Optional[Executor] = None) -> int:
+                           reader: Executor | None = None) -> int:
         """Read a batch and hand each message to ``handler``; ack those it delivered.
 
         The Redis calls run on ``reader`` (default: the loop's shared pool). A long-running
@@ -146,13 +146,9 @@ class Outbox:
         info = self._redis.xpending_range(key, GROUP, min=entry_id, max=entry_id, count=1)
         return int(info[0]["times_delivered"]) if info else 0
 
-    def _bury(self, key: str, entry_id: Any, fields: Dict[Any, Any]) -> None:
-        logger.error("outbox message %s on %s failed %d times; moved to %s", _text(entry_id), key, self.max_attempts, DEAD_LETTERS)
+    def _bury(self, key: str, entry_id: Any, fields: dict[Any, Any]) -> None:
+        logger.error("outbox message %s on %s failed %d times; moved to %s", as_text(entry_id), key, self.max_attempts, DEAD_LETTERS)
         pipe = self._redis.pipeline()
-        pipe.xadd(DEAD_LETTERS, {**{_text(k): _text(v) for k, v in fields.items()}, "stream": key})
+        pipe.xadd(DEAD_LETTERS, {**{as_text(k): as_text(v) for k, v in fields.items()}, "stream": key})
         pipe.xack(key, GROUP, entry_id)
         pipe.execute()
-
-
-def _text(value: Optional[Any]) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, List
+from collections.abc import Callable
 
 import redis
+
+from bot.redis_text import as_text
 
 ONLINE = "cs:agents:online"
 # An agent not seen for this long is taken to be away (the console's live stream ticks every 15 s).
@@ -26,7 +28,7 @@ class AgentPresence:
         """``username`` logged out."""
         self._redis.zrem(ONLINE, username)
 
-    def online(self, window: float = ONLINE_WINDOW_SECONDS) -> List[str]:
+    def online(self, window: float = ONLINE_WINDOW_SECONDS) -> list[str]:
         """Agents seen within ``window`` seconds."""
         since = self._clock() - window
-        return [m.decode() if isinstance(m, bytes) else m for m in self._redis.zrangebyscore(ONLINE, since, "+inf")]
+        return [as_text(m) for m in self._redis.zrangebyscore(ONLINE, since, "+inf")]

@@ -1,11 +1,14 @@
 """Stats against a history built by hand: queue, handling times, reasons, satisfaction, presence."""
 import datetime as dt
 
-from console.agent_desk import ASSIGNED
-from console.stats import compute_stats
-from bot.service.feedback import FeedbackStore
-from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.analytics import figures as analytics
+from bot.analytics.periods import Period
 from bot.handoff.presence import AgentPresence
+from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.service.feedback import FeedbackStore
+from bot.service.triage import TriageRules
+from console.stats import compute_stats
+from tests.bot.analytics.history_builder import build_week, local
 from tests.console.conftest import bearer, login
 
 NOW = 1_800_000_000.0
@@ -41,7 +44,6 @@ def build_history(redis_client):
     clock.at = NOW
     assigned = store.open(record("a1", "explicit_request", NOW - 50), [])
     store.claim(assigned.handoff_id, "bob")
-    redis_client.sadd(ASSIGNED, assigned.handoff_id)
     store.open(record("q1", "anger", NOW - 100), [])
     store.open(record("q2", "explicit_request", NOW - 40, priority="high"), [])
     ratings = FeedbackStore(redis_client)
@@ -68,6 +70,19 @@ def test_since_limits_the_history(redis_client):
     build_history(redis_client)
     later = compute_stats(redis_client, NOW, since=NOW - 10_000 + 2000)
     assert later["resolved"]["count"] == 1 and later["resolved"]["avg_handle_seconds"] == 100.0
+
+
+def test_stats_and_analytics_agree_on_satisfaction_and_times(redis_client):
+    build_week(redis_client)
+    # From 10:00 on the 2nd, after the handoff opened before the week was resolved, both see the
+    # same handoffs (u2 and u6 handled, u7 waiting) and the same ratings (u2, u4, u6).
+    period = Period(local("2026-11-02 10:00"), local("2026-11-09 00:00"), "Asia/Shanghai")
+    figures = analytics.compute(redis_client, period, TriageRules.load().categories)
+    stats = compute_stats(redis_client, period.until, since=period.since)
+    assert stats["csat"] == figures["csat"]
+    assert figures["csat"]["ratings"] == 3
+    assert stats["resolved"]["avg_wait_until_claim_seconds"] == figures["times"]["avg_wait_seconds"] == 390.0
+    assert stats["resolved"]["avg_handle_seconds"] == figures["times"]["avg_handle_seconds"] == 1200.0
 
 
 def test_an_empty_history_has_no_averages(redis_client):

@@ -67,8 +67,8 @@ def test_unknown_kinds_are_refused(redis_client):
 
 async def test_a_deliverer_keeps_delivering_while_the_shared_thread_pool_is_busy(redis_client):
     """Its blocking reads run on a thread of its own, so a saturated default pool cannot delay it."""
-    from concurrent.futures import ThreadPoolExecutor
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from channels.delivery import deliver_forever
 
