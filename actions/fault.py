@@ -5,13 +5,14 @@ Also the urgent cases that share that shape: a stolen account and a payment take
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.service import ticket_tags
 from bot.service.incidents import IncidentBoard
 from bot.service.tickets import TicketStore
 
@@ -19,7 +20,7 @@ FAULT_FOLLOW_UP = dt.timedelta(hours=24)
 URGENT_FOLLOW_UP = dt.timedelta(hours=2)
 
 
-def _open_ticket(tickets: TicketStore, tracker: Tracker, category: str, department: str, due_in: dt.timedelta, tags: tuple) -> str:
+def _open_ticket(tickets: TicketStore, tracker: Tracker, category: str, due_in: dt.timedelta, tags: tuple, *, department: str) -> str:
     ticket = tickets.create(
         conversation_id=tracker.sender_id,
         category=category,
@@ -39,10 +40,10 @@ class ActionHandleFault(Action):
         self._incidents = incidents
         self._tickets = tickets
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_fault"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         board = self._incidents
         language = tracker.get_slot("language")
         dispatcher.utter_message(response="utter_fault_apology")
@@ -56,8 +57,8 @@ class ActionHandleFault(Action):
             )
         else:
             dispatcher.utter_message(response="utter_fault_general_workaround")
-        tags = ("故障", incident.incident_id) if incident else ("故障",)
-        ticket_id = _open_ticket(self._tickets, tracker, "fault", "technical", FAULT_FOLLOW_UP, tags)
+        tags = (ticket_tags.FAULT, incident.incident_id) if incident else (ticket_tags.FAULT,)
+        ticket_id = _open_ticket(self._tickets, tracker, "fault", FAULT_FOLLOW_UP, tags, department="technical")
         dispatcher.utter_message(response="utter_fault_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]
 
@@ -68,12 +69,13 @@ class ActionHandleAccountSecurity(Action):
     def __init__(self, tickets: TicketStore) -> None:
         self._tickets = tickets
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_account_security"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_account_security")
-        ticket_id = _open_ticket(self._tickets, tracker, "fault", "security", URGENT_FOLLOW_UP, ("账户安全",))
+        ticket_id = _open_ticket(self._tickets, tracker, "fault", URGENT_FOLLOW_UP, (ticket_tags.ACCOUNT_SECURITY,),
+                                 department="security")
         dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]
 
@@ -84,11 +86,12 @@ class ActionHandlePaymentProblem(Action):
     def __init__(self, tickets: TicketStore) -> None:
         self._tickets = tickets
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_payment_problem"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_payment_problem")
-        ticket_id = _open_ticket(self._tickets, tracker, "complaint", "payments", URGENT_FOLLOW_UP, ("支付异常",))
+        ticket_id = _open_ticket(self._tickets, tracker, "complaint", URGENT_FOLLOW_UP, (ticket_tags.PAYMENT_PROBLEM,),
+                                 department="payments")
         dispatcher.utter_message(response="utter_urgent_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]

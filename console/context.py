@@ -3,26 +3,27 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional
 
 import redis
 import redis.asyncio
 from aiohttp import web
 
-from console.checks import LanguageRules
+from bot.handoff.presence import AgentPresence
+from bot.service.labels import Labels
+from bot.settings import Settings
 from console.agent_desk import AgentDesk
+from console.checks import LanguageRules
 from console.tokens import TokenStore
 from console.users import User, UserStore
-from bot.handoff.presence import AgentPresence
-from bot.settings import Settings
 
 HEARTBEAT_SECONDS = 15.0
 
 
 @dataclass
 class Console:
-    """The console's collaborators; the async client and rules are filled in at startup."""
+    """The console's collaborators; the async client, rules and labels are filled in at startup."""
 
     settings: Settings
     redis: redis.Redis
@@ -32,10 +33,11 @@ class Console:
     desk: AgentDesk
     clock: Callable[[], float]
     heartbeat_seconds: float = HEARTBEAT_SECONDS
-    rules: Optional[LanguageRules] = None
-    async_redis: Optional[redis.asyncio.Redis] = None
-    faq_questions: Dict[str, str] = field(default_factory=dict)  # faq/<id> → its first Chinese question
-    streams: "weakref.WeakSet[asyncio.Task]" = field(default_factory=weakref.WeakSet)
+    rules: LanguageRules | None = None
+    labels: Labels | None = None  # data/service/labels.yml
+    async_redis: redis.asyncio.Redis | None = None
+    faq_questions: dict[str, str] = field(default_factory=dict)  # faq/<id> → its first Chinese question
+    streams: weakref.WeakSet[asyncio.Task] = field(default_factory=weakref.WeakSet)
 
 
 CONSOLE = web.AppKey("console", Console)

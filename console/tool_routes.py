@@ -1,15 +1,15 @@
-"""/api/suggestions, /api/language-rules, /api/check-text and /api/stats: help for writing and figures."""
+"""/api/suggestions, /api/language-rules, /api/check-text, /api/labels and /api/stats: help for writing and figures."""
 from __future__ import annotations
 
 import asyncio
 
 from aiohttp import web
 
+from bot.language import SUPPORTED_LANGUAGES
 from console.context import console_of
 from console.errors import ApiError, bad_request
 from console.inputs import checked_handoff_id, int_query, parse_time, read_json, text_field
 from console.stats import compute_stats
-from bot.language import SUPPORTED_LANGUAGES
 
 
 async def suggestions(request: web.Request) -> web.Response:
@@ -46,6 +46,14 @@ async def check_text(request: web.Request) -> web.Response:
     return web.json_response({"warnings": rules.check(text)})
 
 
+async def labels(request: web.Request) -> web.Response:
+    """The names of categories, priorities, reasons, tags … in zh and en (data/service/labels.yml)."""
+    loaded = console_of(request).labels
+    if loaded is None:
+        raise ApiError(503, "the labels could not be loaded")
+    return web.json_response(loaded.as_dict())
+
+
 async def stats(request: web.Request) -> web.Response:
     """Queue, handling times, reasons, satisfaction and agents online; ``since`` limits history."""
     console = console_of(request)
@@ -59,4 +67,5 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/suggestions", suggestions)
     router.add_get("/api/language-rules", language_rules)
     router.add_post("/api/check-text", check_text)
+    router.add_get("/api/labels", labels)
     router.add_get("/api/stats", stats)

@@ -21,30 +21,26 @@ Contacts, requests and FCR need Rasa's trackers in Redis; without them those fig
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import mean
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any
 
 import redis
 
 from bot.analytics import history
-from bot.handoff.store import HandoffRecord
-from bot.handoff.intake import CALLBACK_TAG
+from bot.analytics.measures import csat, handling_times, rate
 from bot.analytics.periods import Period
-from bot.service.tickets import TICKET_STATUSES, Ticket
+from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.service import ticket_tags
+from bot.service.feedback import FeedbackStore
+from bot.service.tickets import TICKET_STATUSES, Ticket, TicketStore
 from bot.service.triage import CATEGORIES, TriageRules
 
 TOP = 10
 REPEAT_WINDOW_DAYS = 7
-
-
-def _avg(values: Iterable[float], digits: int = 1) -> Optional[float]:
-    values = list(values)
-    return round(mean(values), digits) if values else None
-
-
-def _rate(part: int, whole: int) -> Optional[float]:
-    return round(part / whole, 3) if whole else None
+# Call-back tickets written before tags became English identifiers carry the old Chinese tag,
+# and they stay in Redis: count them too.
+_CALLBACK_TAGS = (ticket_tags.CALLBACK, "人工回电")
 
 
 @dataclass(frozen=True)
@@ -56,11 +52,11 @@ class Escalation:
     reason: str
 
 
-def escalations(handoffs: Sequence[HandoffRecord], tickets: Sequence[Ticket]) -> List[Escalation]:
+def escalations(handoffs: Sequence[HandoffRecord], tickets: Sequence[Ticket]) -> list[Escalation]:
     """Handoffs and call-back tickets, oldest first."""
     found = [Escalation(h.conversation_id, h.created_at, h.reason) for h in handoffs]
     for ticket in tickets:
-        if ticket.tags and ticket.tags[0] == CALLBACK_TAG:
+        if ticket.tags and ticket.tags[0] in _CALLBACK_TAGS:
             reason = ticket.tags[1] if len(ticket.tags) > 1 else ""
             found.append(Escalation(ticket.conversation_id, ticket.created_at, reason))
     return sorted(found, key=lambda e: e.at)
@@ -77,7 +73,7 @@ def first_contact_resolution(
     everyone: Mapping[str, Sequence[history.Contact]],
     escalated: Sequence[Escalation],
     days: int = REPEAT_WINDOW_DAYS,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """First-contact resolution: the share of contacts the bot settled on its own, for good.
 
     A contact counts as resolved at first contact when (1) the conversation was not handed to
@@ -95,11 +91,11 @@ def first_contact_resolution(
                         for other in later if other is not contact)
         if not came_back:
             resolved += 1
-    return {"contacts": len(contacts), "resolved": resolved, "rate": _rate(resolved, len(contacts)),
+    return {"contacts": len(contacts), "resolved": resolved, "rate": rate(resolved, len(contacts)),
             "repeat_window_days": days}
 
 
-def _by_day(period: Period, categories: Sequence[str], dated: Iterable[tuple]) -> Dict[str, Dict[str, int]]:
+def _by_day(period: Period, categories: Sequence[str], dated: Iterable[tuple]) -> dict[str, dict[str, int]]:
     table = {day: {category: 0 for category in categories} for day in period.days()}
     for moment, category in dated:
         row = table.setdefault(period.day(moment), {c: 0 for c in categories})
@@ -107,22 +103,22 @@ def _by_day(period: Period, categories: Sequence[str], dated: Iterable[tuple]) -
     return table
 
 
-def _top(counter: Counter, problem_category: Mapping[str, str], whole: int) -> List[Dict[str, Any]]:
+def _top(counter: Counter, problem_category: Mapping[str, str], whole: int) -> list[dict[str, Any]]:
     return [{"problem": problem, "category": problem_category.get(problem, ""), "count": count,
-             "share": _rate(count, whole)}
+             "share": rate(count, whole)}
             for problem, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]]
 
 
 def compute(
     client: redis.Redis,
     period: Period,
-    categories: Optional[Mapping[str, str]] = None,
-) -> Dict[str, Any]:
+    categories: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Every figure for ``period``; ``categories`` maps intents to request categories (triage.yml)."""
     intent_categories = dict(categories if categories is not None else TriageRules.load().categories)
-    handoffs = history.handoffs(client, period)
-    tickets = history.tickets(client, period)
-    ratings = [r.rating for r in history.ratings(client, period.since, period.until)]
+    handoffs = HandoffStore(client).records_between(period.since, period.until)
+    tickets = TicketStore(client).tickets_between(period.since, period.until)
+    ratings = [r.rating for r in FeedbackStore(client).ratings_between(period.since, period.until)]
     everyone = history.conversations(client, intent_categories, since=period.since)
     contacts = sorted((c for found in everyone.values() for c in found if c.started_at in period),
                       key=lambda c: (c.started_at, c.conversation_id))
@@ -130,7 +126,7 @@ def compute(
     in_period = [e for e in escalated if e.at in period]
 
     problems: Counter = Counter()
-    problem_category: Dict[str, str] = {}
+    problem_category: dict[str, str] = {}
     for contact in contacts:
         for message in contact.messages:
             problem_category.setdefault(message.problem, message.category)
@@ -143,8 +139,6 @@ def compute(
             problem_category.setdefault(name, intent_categories.get(name.split("/")[0], ""))
 
     handed = sum(1 for contact in contacts if handed_over(contact, escalated))
-    claimed = [h for h in handoffs if h.claimed_at is not None]
-    handled = [h for h in claimed if h.resolved_at is not None]
     return {
         "period": period.as_dict(),
         "totals": {"contacts": len(contacts), "handoffs": len(handoffs), "tickets": len(tickets),
@@ -161,23 +155,13 @@ def compute(
             "count": len(handoffs),
             "callbacks": len(in_period) - len(handoffs),
             "contacts_handed_over": handed,
-            "rate": _rate(handed, len(contacts)),
+            "rate": rate(handed, len(contacts)),
             "by_reason": dict(sorted(Counter(e.reason for e in in_period).items(), key=lambda i: (-i[1], i[0]))),
             "by_outcome": dict(sorted(Counter(h.outcome or h.status for h in handoffs).items())),
         },
         "first_contact_resolution": first_contact_resolution(contacts, everyone, escalated),
-        "csat": {
-            "ratings": len(ratings),
-            "average": _avg(ratings, 2),
-            "five_star_rate": _rate(ratings.count(5), len(ratings)),
-            "by_score": {str(score): ratings.count(score) for score in range(1, 6)},
-        },
-        "times": {
-            "claimed": len(claimed),
-            "avg_wait_seconds": _avg(h.claimed_at - h.created_at for h in claimed),
-            "handled": len(handled),
-            "avg_handle_seconds": _avg(h.resolved_at - h.claimed_at for h in handled),
-        },
+        "csat": csat(ratings),
+        "times": handling_times(handoffs),
         "tickets": {
             "count": len(tickets),
             "by_status": {status: sum(1 for t in tickets if t.status == status) for status in TICKET_STATUSES},

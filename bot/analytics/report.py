@@ -5,8 +5,9 @@
 ``summary.md``, ``volumes.png``, ``top_problems.png``, ``handoff_reasons.png`` and ``csat.png``.
 The summary compares each figure with the week before.
 
-Labels are in Chinese with English beside them when a CJK font is installed (e.g. Debian's
-``fonts-noto-cjk``), in English only otherwise, so the charts never show empty boxes.
+Every label comes from data/service/labels.yml, as the console's do. The summary has Chinese
+with English beside it; so have the charts when a CJK font is installed (e.g. Debian's
+``fonts-noto-cjk``), in English only otherwise, so that they never show empty boxes.
 """
 from __future__ import annotations
 
@@ -14,26 +15,15 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 from bot.analytics.periods import Period, service_timezone
+from bot.service.labels import Labels
 
-CATEGORY_LABELS = {"inquiry": ("咨询", "Inquiry"), "complaint": ("投诉", "Complaint"),
-                   "suggestion": ("建议", "Suggestion"), "fault": ("故障", "Fault")}
-REASON_LABELS = {
-    "explicit_request": ("要求人工", "Asked for a person"), "anger": ("情绪激动", "Upset"),
-    "repeated_fallback": ("多次未识别", "Not understood"), "same_problem_repeated": ("问题重复", "Same problem again"),
-    "answer_not_helpful": ("答案无帮助", "Answer not helpful"), "high_priority": ("高优先级", "High priority"),
-    "vip_complaint": ("VIP投诉", "VIP complaint"), "repeat_complainer": ("多次投诉", "Repeat complainer"),
-    "beyond_authority": ("超出权限", "Beyond the bot's authority"),
-}
-# The request intents of data/service/triage.yml, for charts; FAQ entries are named by their first question.
-INTENT_LABELS = {"check_order_status": "查询订单", "check_refund_status": "查询退款", "complaint": "投诉",
-                 "payment_problem": "支付问题", "suggestion": "建议", "report_fault": "故障报修",
-                 "account_security": "账户安全", "request_human": "要求人工"}
 CHART_FILES = ("volumes.png", "top_problems.png", "handoff_reasons.png", "csat.png")
 _CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
                  "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC",
@@ -41,7 +31,7 @@ _CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN",
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> Optional[str]:
+def cjk_font() -> str | None:
     """The family name of an installed font that has Chinese characters, or None."""
     found = _cjk_font_known_to_matplotlib()
     if found is None and _add_fonts_missing_from_cache():
@@ -49,7 +39,7 @@ def cjk_font() -> Optional[str]:
     return found
 
 
-def _cjk_font_known_to_matplotlib() -> Optional[str]:
+def _cjk_font_known_to_matplotlib() -> str | None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
@@ -87,28 +77,29 @@ def _add_fonts_missing_from_cache() -> bool:
 
 
 @dataclass(frozen=True)
-class Labels:
-    """Bilingual labels, or English ones when no CJK font can draw Chinese."""
+class ChartLabels:
+    """The labels of labels.yml as the charts show them: "zh en", or English when no CJK font can draw Chinese."""
 
     chinese: bool
+    names: Labels
 
-    def pair(self, zh: str, en: str) -> str:
-        return f"{zh} {en}" if self.chinese else en
-
-    def category(self, code: str) -> str:
-        zh, en = CATEGORY_LABELS.get(code, (code, code))
-        return self.pair(zh, en)
-
-    def reason(self, code: str) -> str:
-        zh, en = REASON_LABELS.get(code, (code or "—", code or "—"))
-        return self.pair(zh, en)
+    def name(self, kind: str, code: str) -> str:
+        """The label of ``code``; the code itself (— if empty) when it has none."""
+        label = self.names.get(kind, code)
+        if label is None:
+            return code or "—"
+        return label.pair() if self.chinese else label.en
 
     def problem(self, code: str, questions: Mapping[str, str]) -> str:
-        name = questions.get(code) or INTENT_LABELS.get(code)
-        return f"{name} ({code})" if name and self.chinese else code
+        """An FAQ entry by its (Chinese) first question, an intent by its label, with the code beside."""
+        label = self.names.get("problem", code)
+        name = questions.get(code) if self.chinese else None  # the questions are Chinese
+        if not name and label is not None:
+            name = label.pair() if self.chinese else label.en
+        return f"{name} ({code})" if name else code
 
 
-def faq_questions() -> Dict[str, str]:
+def faq_questions() -> dict[str, str]:
     """``faq/<id>`` → the entry's first Chinese question, to name problems in charts."""
     from bot.knowledge.base import KnowledgeBase, KnowledgeBaseError, first_questions
     from bot.settings import PROJECT_ROOT
@@ -130,7 +121,7 @@ def _figure(height: float = 4.0, counts_on: str = "y"):
     return figure, axes
 
 
-def _horizontal_bars(path: Path, title: str, rows: Sequence[Tuple[str, float]], xlabel: str) -> None:
+def _horizontal_bars(path: Path, title: str, rows: Sequence[tuple[str, float]], xlabel: str) -> None:
     figure, axes = _figure(max(2.5, 0.45 * len(rows) + 1.5), counts_on="x")
     if rows:
         names = [name for name, _ in rows][::-1]
@@ -146,7 +137,7 @@ def _horizontal_bars(path: Path, title: str, rows: Sequence[Tuple[str, float]], 
     figure.savefig(path, format="png")
 
 
-def draw_charts(figures: Mapping[str, Any], out: Path, labels: Labels, questions: Mapping[str, str]) -> List[Path]:
+def draw_charts(figures: Mapping[str, Any], out: Path, labels: ChartLabels, questions: Mapping[str, str]) -> list[Path]:
     """The four PNG charts of the week; returns their paths."""
     import matplotlib
 
@@ -163,88 +154,102 @@ def draw_charts(figures: Mapping[str, Any], out: Path, labels: Labels, questions
         short_days = [day[5:] for day in days]
         for category in figures["volumes"]["categories"]:
             values = [requests[day].get(category, 0) for day in days]
-            axes.bar(short_days, values, bottom=bottom, label=labels.category(category), color=colours.get(category))
-            bottom = [b + v for b, v in zip(bottom, values)]
+            axes.bar(short_days, values, bottom=bottom, label=labels.name("category", category), color=colours.get(category))
+            bottom = [b + v for b, v in zip(bottom, values, strict=False)]
         handoffs = [sum(figures["volumes"]["handoffs"][day].values()) for day in days]
-        axes.plot(short_days, handoffs, color="#212121", marker="o", label=labels.pair("转人工", "Handoffs"))
-        axes.set_title(labels.pair("每日咨询量(按类别)", "Contacts per day by category"))
-        axes.set_ylabel(labels.pair("次数", "Count"))
+        axes.plot(short_days, handoffs, color="#212121", marker="o", label=labels.name("report", "handoffs"))
+        axes.set_title(labels.name("report", "volumes_chart"))
+        axes.set_ylabel(labels.name("report", "count"))
         axes.legend(loc="upper left", fontsize="small")
         figure.tight_layout()
         figure.savefig(out / "volumes.png", format="png")
 
-        _horizontal_bars(out / "top_problems.png", labels.pair("十大高频问题", "Top 10 problems"),
+        _horizontal_bars(out / "top_problems.png", labels.name("report", "top_problems_chart"),
                          [(labels.problem(p["problem"], questions), p["count"]) for p in figures["top_problems"]],
-                         labels.pair("咨询次数", "Contacts"))
-        _horizontal_bars(out / "handoff_reasons.png", labels.pair("转人工原因", "Handoff reasons"),
-                         [(labels.reason(r), n) for r, n in figures["handoffs"]["by_reason"].items()],
-                         labels.pair("次数", "Count"))
+                         labels.name("report", "contacts"))
+        _horizontal_bars(out / "handoff_reasons.png", labels.name("report", "handoff_reasons"),
+                         [(labels.name("reason", r), n) for r, n in figures["handoffs"]["by_reason"].items()],
+                         labels.name("report", "count"))
         scores = figures["csat"]["by_score"]
-        _horizontal_bars(out / "csat.png", labels.pair("满意度分布", "Satisfaction ratings"),
+        _horizontal_bars(out / "csat.png", labels.name("report", "csat_chart"),
                          [(f"{score}★" if labels.chinese else f"{score} stars", scores[str(score)]) for score in range(5, 0, -1)],
-                         labels.pair("评价数", "Ratings"))
+                         labels.name("report", "ratings"))
     return [out / name for name in CHART_FILES]
 
 
 # -- summary ---------------------------------------------------------------------------------------------
-def _percent(value: Optional[float]) -> str:
+def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _minutes(seconds: Optional[float]) -> str:
+def _minutes(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds / 60:.1f} min"
 
 
-def _number(value: Optional[float]) -> str:
+def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping[str, str]) -> str:
-    """The Markdown summary for the weekly review (figures only: no personal data)."""
+# "name (code)", as the console shows them; an FAQ entry is named by its first question.
+def _problem_name(code: str, questions: Mapping[str, str], names: Labels) -> str:
+    label = names.get("problem", code)
+    name = questions.get(code) or (label.pair() if label else "")
+    return f"{name} ({code})" if name else code
+
+
+def _reason_name(code: str, names: Labels) -> str:
+    label = names.get("reason", code)
+    return f"{label.pair()} ({code})" if label else code or "—"
+
+
+def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping[str, str], names: Labels) -> str:
+    """The Markdown summary for the weekly review (figures only: no personal data), labelled from ``names``."""
     period = this["period"]
     first, final = period["days"][0], period["days"][-1]
 
-    def row(name: str, pick, show) -> str:
-        return f"| {name} | {show(pick(this))} | {show(pick(last))} |"
+    def row(figure: str, pick, show) -> str:
+        return f"| {names.pair('figure', figure)} | {show(pick(this))} | {show(pick(last))} |"
+
+    def heading(key: str) -> str:
+        return names.pair("report", key)
 
     lines = [
-        f"# 客服周报 Weekly service review: {first} – {final}",
+        f"# {heading('title')}: {first} – {final}",
         "",
         f"Time zone {period['timezone']}. Generated by `python -m bot.analytics.report`; definitions in docs/cases.md.",
         "",
-        "| 指标 Figure | 本周 This week | 上周 Week before |",
+        f"| {heading('figure')} | {heading('this_week')} | {heading('week_before')} |",
         "| --- | ---: | ---: |",
-        row("咨询 Contacts", lambda f: f["totals"]["contacts"], _number),
-        row("转人工 Handoffs (+ call-backs)", lambda f: f["handoffs"]["count"] + f["handoffs"]["callbacks"], _number),
-        row("转人工率 Handoff rate", lambda f: f["handoffs"]["rate"], _percent),
-        row("首次解决率 First-contact resolution", lambda f: f["first_contact_resolution"]["rate"], _percent),
-        row("满意度 CSAT (1–5)", lambda f: f["csat"]["average"], _number),
-        row("五星率 Five-star rate", lambda f: f["csat"]["five_star_rate"], _percent),
-        row("评价数 Ratings", lambda f: f["csat"]["ratings"], _number),
-        row("平均等待 Average wait", lambda f: f["times"]["avg_wait_seconds"], _minutes),
-        row("平均处理 Average handle time", lambda f: f["times"]["avg_handle_seconds"], _minutes),
-        row("工单 Tickets", lambda f: f["tickets"]["count"], _number),
-        row("待回访 Follow-ups due", lambda f: f["tickets"]["by_status"].get("follow_up_due", 0), _number),
+        row("contacts", lambda f: f["totals"]["contacts"], _number),
+        row("handoffs", lambda f: f["handoffs"]["count"] + f["handoffs"]["callbacks"], _number),
+        row("handoff_rate", lambda f: f["handoffs"]["rate"], _percent),
+        row("first_contact_resolution", lambda f: f["first_contact_resolution"]["rate"], _percent),
+        row("csat", lambda f: f["csat"]["average"], _number),
+        row("five_star_rate", lambda f: f["csat"]["five_star_rate"], _percent),
+        row("ratings", lambda f: f["csat"]["ratings"], _number),
+        row("avg_wait", lambda f: f["times"]["avg_wait_seconds"], _minutes),
+        row("avg_handle", lambda f: f["times"]["avg_handle_seconds"], _minutes),
+        row("tickets", lambda f: f["tickets"]["count"], _number),
+        row("follow_ups_due", lambda f: f["tickets"]["by_status"].get("follow_up_due", 0), _number),
         "",
-        "## 高频问题 Top problems",
+        f"## {heading('top_problems')}",
         "",
     ]
     if this["top_problems"]:
         for rank, problem in enumerate(this["top_problems"], start=1):
-            question = questions.get(problem["problem"])
-            name = f"{problem['problem']} ({question})" if question else problem["problem"]
+            name = _problem_name(problem["problem"], questions, names)
             lines.append(f"{rank}. {name}: {problem['count']} ({_percent(problem['share'])})")
     else:
-        lines.append("No contacts this week.")
-    lines += ["", "## 转人工原因 Handoff reasons", ""]
+        lines.append(heading("no_contacts"))
+    lines += ["", f"## {heading('handoff_reasons')}", ""]
     reasons = this["handoffs"]["by_reason"]
-    lines += [f"- {REASON_LABELS.get(r, (r, r))[0]} {r}: {n}" for r, n in reasons.items()] or ["- none"]
-    lines += ["", "## 图表 Charts", ""]
+    lines += [f"- {_reason_name(r, names)}: {n}" for r, n in reasons.items()] or [f"- {heading('none')}"]
+    lines += ["", f"## {heading('charts')}", ""]
     lines += [f"![{name[:-4]}]({name})" for name in CHART_FILES]
     return "\n".join(lines) + "\n"
 
 
-def write_report(client: Any, last_day: dt.date, out: Path, timezone: str, chinese: Optional[bool] = None) -> List[Path]:
+def write_report(client: Any, last_day: dt.date, out: Path, timezone: str, chinese: bool | None = None) -> list[Path]:
     """Compute the week ending ``last_day`` and the week before, write charts and summary.md."""
     from bot.analytics import figures as analytics
 
@@ -252,13 +257,14 @@ def write_report(client: Any, last_day: dt.date, out: Path, timezone: str, chine
     before = Period.week_ending(last_day - dt.timedelta(days=7), timezone)
     this, last = analytics.compute(client, week), analytics.compute(client, before)
     questions = faq_questions()
-    labels = Labels(chinese=cjk_font() is not None if chinese is None else chinese)
+    names = Labels.load()
+    labels = ChartLabels(chinese=cjk_font() is not None if chinese is None else chinese, names=names)
     charts = draw_charts(this, out, labels, questions)
-    (out / "summary.md").write_text(summary(this, last, questions), encoding="utf-8")
+    (out / "summary.md").write_text(summary(this, last, questions, names), encoding="utf-8")
     return [*charts, out / "summary.md"]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m bot.analytics.report --week [--end YYYY-MM-DD] --out DIR``."""
     from zoneinfo import ZoneInfo
 

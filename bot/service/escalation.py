@@ -6,9 +6,9 @@ data/service/escalation.yml.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, load_mapping
 from bot.datafiles.yaml_shapes import NUMBER, TEXT, WHOLE, Fields, ListOf, MapOf
@@ -24,6 +24,12 @@ REASONS = (
     "repeat_complainer",
     "beyond_authority",
     "technical_failure",  # the action server could not be reached (channels/resilience.py)
+)
+# What an escalation's signals start with ("<kind>:<what was seen>" or "<kind>"): its own, and
+# triage's priority reasons, which a high_priority escalation carries.
+SIGNAL_KINDS = (
+    "word", "insult", "threat", "punctuation", "caps", "amount", "complaints", "problem",
+    "intent", "keyword", "order_overdue", "vip",
 )
 
 
@@ -44,7 +50,7 @@ SHAPE = Fields({
 })
 
 
-def _words(section: Mapping, key: str) -> Tuple[str, ...]:
+def _words(section: Mapping, key: str) -> tuple[str, ...]:
     return tuple(str(w).lower() for words in (section.get(key) or {}).values() for w in words)
 
 
@@ -52,11 +58,11 @@ def _words(section: Mapping, key: str) -> Tuple[str, ...]:
 class EscalationRules:
     """What data/service/escalation.yml says."""
 
-    request_intents: Tuple[str, ...]
-    request_words: Tuple[str, ...]
-    anger_words: Tuple[str, ...]
-    insults: Tuple[str, ...]
-    threats: Tuple[str, ...]
+    request_intents: tuple[str, ...]
+    request_words: tuple[str, ...]
+    anger_words: tuple[str, ...]
+    insults: tuple[str, ...]
+    threats: tuple[str, ...]
     punctuation_run: int
     caps_words: int
     fallbacks_in_a_row: int
@@ -65,10 +71,10 @@ class EscalationRules:
     repeat_complaint_count: int
     repeat_complaint_days: int
     max_refund_amount: float
-    immediate_priorities: Tuple[str, ...]
+    immediate_priorities: tuple[str, ...]
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> "EscalationRules":
+    def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> EscalationRules:
         """Read the rules file."""
         raw = load_mapping(path, SHAPE)
         explicit = raw.get("explicit_request") or {}
@@ -97,8 +103,8 @@ class Signals:
     """What the caller knows about the conversation at the latest user message."""
 
     text: str
-    intent: Optional[str] = None
-    category: Optional[str] = None
+    intent: str | None = None
+    category: str | None = None
     priority: str = "normal"
     priority_reasons: Sequence[str] = ()      # from triage: "intent:…", "keyword:…", "order_overdue", "vip"
     vip: bool = False
@@ -106,7 +112,7 @@ class Signals:
     recent_problems: Sequence[str] = ()       # request labels (intent or faq/<id>), oldest first
     not_helped_count: int = 0                 # "no" answers to "is it solved?" in this session
     complaints_in_window: int = 0             # complaint tickets in the repeat-complaint window
-    refund_amount: Optional[float] = None     # an amount the user asks to have refunded
+    refund_amount: float | None = None     # an amount the user asks to have refunded
 
 
 @dataclass(frozen=True)
@@ -115,16 +121,17 @@ class Escalation:
 
     reason: str
     immediate: bool
-    signals: Tuple[str, ...] = field(default_factory=tuple)
+    signals: tuple[str, ...] = field(default_factory=tuple)
 
 
-def sentiment_signals(rules: EscalationRules, text: str) -> Tuple[str, ...]:
+def sentiment_signals(rules: EscalationRules, text: str) -> tuple[str, ...]:
     """The anger or urgency signals that ``text`` shows, e.g. ("word:又是", "punctuation:!!!")."""
     lowered = (text or "").lower()
     fired = [f"word:{w}" for w in rules.anger_words if w in lowered]
     fired += [f"insult:{w}" for w in rules.insults if _contains_word(lowered, w)]
     fired += [f"threat:{w}" for w in rules.threats if _contains_word(lowered, w)]
-    run = re.search(r"[!!]{%d,}|[??]{%d,}" % (rules.punctuation_run, rules.punctuation_run), text or "")
+    times = rules.punctuation_run
+    run = re.search(rf"[!!]{{{times},}}|[??]{{{times},}}", text or "")
     if run:
         fired.append(f"punctuation:{run.group(0)}")
     caps = re.findall(r"\b[A-Z]{3,}\b", text or "")
@@ -150,7 +157,7 @@ def _ends_with_run(values: Sequence[str], value: str, length: int) -> bool:
     return len(values) >= length and all(v == value for v in values[-length:])
 
 
-def decide(rules: EscalationRules, signals: Signals) -> Optional[Escalation]:
+def decide(rules: EscalationRules, signals: Signals) -> Escalation | None:
     """The first trigger that fires, in order of how clearly a person is needed; None to go on."""
     lowered = (signals.text or "").lower()
     immediate = signals.priority in rules.immediate_priorities

@@ -8,35 +8,6 @@
   // Reopening a stream the browser gave up on: 3 s (the server's own retry), doubling to 15 s.
   const RECONNECT_FIRST_MS = 3000;
   const RECONNECT_MAX_MS = 15000;
-  const LABELS = {
-    priority: { high: "高 High", normal: "中 Normal", low: "低 Low" },
-    category: { inquiry: "咨询 Inquiry", complaint: "投诉 Complaint", suggestion: "建议 Suggestion", fault: "故障 Fault" },
-    reason: {
-      explicit_request: "要求人工 Asked for a person",
-      anger: "情绪激动 Upset",
-      repeated_fallback: "多次未识别 Not understood",
-      same_problem_repeated: "问题重复 Same problem again",
-      answer_not_helpful: "答案无帮助 Answer not helpful",
-      high_priority: "高优先级 High priority",
-      vip_complaint: "VIP投诉 VIP complaint",
-      repeat_complainer: "多次投诉 Repeat complainer",
-      beyond_authority: "超出权限 Beyond bot's authority",
-    },
-    role: { user: "客户 Customer", bot: "机器人 Bot", agent: "客服 Agent", note: "备注 Note", system: "系统 System" },
-    status: { queued: "排队中 Queued", assigned: "处理中 Assigned", resolved: "已结束 Resolved" },
-    userRole: { agent: "客服 Agent", supervisor: "主管 Supervisor" },
-    ticketStatus: { open: "待处理 Open", follow_up_due: "待回访 Follow-up due", resolved: "已解决 Resolved" },
-    problem: {
-      check_order_status: "查询订单 Order status",
-      check_refund_status: "查询退款 Refund status",
-      complaint: "投诉 Complaint",
-      payment_problem: "支付问题 Payment problem",
-      suggestion: "建议 Suggestion",
-      report_fault: "故障报修 Fault report",
-      account_security: "账户安全 Account security",
-      request_human: "要求人工 Asked for a person",
-    },
-  };
 
   const state = {
     token: sessionStorage.getItem(TOKEN_KEY),
@@ -52,6 +23,8 @@
     refreshTimer: null,
     warnedText: null,
     analyticsRequest: 0,
+    // What to show for each identifier, by kind: GET /api/labels (data/service/labels.yml).
+    labels: {},
   };
 
   // ---- small helpers -------------------------------------------------------------------
@@ -74,8 +47,25 @@
     return node;
   }
 
+  // "zh en" for an identifier, or null when it has no label.
+  function labelled(kind, value) {
+    const table = state.labels[kind];
+    // Own keys only: an identifier such as "constructor" must not find Object's.
+    const found = table && Object.prototype.hasOwnProperty.call(table, value) ? table[value] : null;
+    return found ? found.zh + " " + found.en : null;
+  }
+
   function label(kind, value) {
-    return (LABELS[kind] && LABELS[kind][value]) || String(value || "—");
+    return labelled(kind, value) || String(value || "—");
+  }
+
+  // A signal is "<kind>:<what was seen>" (e.g. "word:又是") or just "<kind>".
+  function signalLabel(signal) {
+    const cut = signal.indexOf(":");
+    const kind = cut < 0 ? signal : signal.slice(0, cut);
+    const name = labelled("signal", kind);
+    if (!name) return signal;
+    return cut < 0 ? name : name + ": " + signal.slice(cut + 1);
   }
 
   function duration(seconds) {
@@ -181,10 +171,21 @@
     if (message) notify(message);
   }
 
+  async function loadLabels() {
+    try {
+      state.labels = await api("GET", "/api/labels");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) throw error;  // the session is over
+      state.labels = {};  // the page then shows the identifiers themselves
+      failed(error);
+    }
+  }
+
   async function start() {
     state.me = await api("GET", "/api/me");
+    await loadLabels();
     $("#me-name").textContent = state.me.display_name || state.me.username;
-    $("#me-role").textContent = label("userRole", state.me.role);
+    $("#me-role").textContent = label("user_role", state.me.role);
     show($("#login-view"), false);
     show($("#tabs"), true);
     show($("#whoami"), true);
@@ -343,7 +344,7 @@
     show($("#conversation-body"), true);
     show($("#record-panel"), true);
     $("#handoff-title").textContent = label("category", record.category) + " · " + record.channel + " · " + record.conversation_id;
-    $("#handoff-status").textContent = label("status", record.status) + (record.agent ? " · " + record.agent : "");
+    $("#handoff-status").textContent = label("handoff_status", record.status) + (record.agent ? " · " + record.agent : "");
     show($("#claim"), can.claim);
     show($("#reply-box"), can.reply);
     show($("#transfer-box"), can.transfer);
@@ -381,7 +382,7 @@
       ["类别 Category", label("category", record.category)],
       ["优先级 Priority", label("priority", record.priority)],
       ["转人工原因 Reason", label("reason", record.reason)],
-      ["触发信号 Signals", (record.signals || []).join(", ") || "—"],
+      ["触发信号 Signals", (record.signals || []).map(signalLabel).join(", ") || "—"],
       ["意图 Top intents", (record.top_intents || []).map((i) => i.name + " " + Math.round((i.confidence || 0) * 100) + "%").join(", ") || "—"],
       ["等待 Waited", duration(detail.wait_seconds) + (detail.position ? " · #" + detail.position : "")],
       ["语言 Language", record.language],
@@ -392,7 +393,7 @@
     for (const [name, value] of fields) rows.push(el("dt", { text: name }), el("dd", { text: value }));
     rows.push(el("dt", { text: "客户资料 Profile" }), el("dd", {}, keyValues(profile)));
     rows.push(el("dt", { text: "槽位 Slots" }), el("dd", {}, keyValues(record.slots || {})));
-    if (record.outcome) rows.push(el("dt", { text: "结果 Outcome" }), el("dd", { text: record.outcome + (record.follow_up_at ? " · " + clock(record.follow_up_at) : "") }));
+    if (record.outcome) rows.push(el("dt", { text: "结果 Outcome" }), el("dd", { text: label("outcome", record.outcome) + (record.follow_up_at ? " · " + clock(record.follow_up_at) : "") }));
     $("#record-fields").replaceChildren(...rows);
   }
 
@@ -586,7 +587,7 @@
   }
 
   function problemName(item) {
-    const name = item.question || LABELS.problem[item.problem];
+    const name = item.question || labelled("problem", item.problem);
     return name ? name + " (" + item.problem + ")" : item.problem;
   }
 
@@ -625,20 +626,20 @@
       days[0] + " – " + days[days.length - 1] + " · " + data.period.timezone + " · " + days.length + "天 days";
     const h = data.handoffs;
     const cards = [
-      ["analytics-contacts", "咨询 Contacts", data.totals.contacts],
-      ["analytics-handoffs", "转人工(+回电) Handoffs (+call-backs)", h.count + (h.callbacks ? " (+" + h.callbacks + " 回电)" : "")],
-      ["analytics-handoff-rate", "转人工率 Handoff rate", percent(h.rate)],
-      ["analytics-fcr", "首次解决率 First-contact resolution", percent(data.first_contact_resolution.rate)],
-      ["analytics-csat", "满意度 CSAT", data.csat.average === null ? "—" : data.csat.average.toFixed(2) + " / 5"],
-      ["analytics-five-star", "五星率 Five-star rate", percent(data.csat.five_star_rate)],
-      ["analytics-wait", "平均等待 Average wait", data.times.avg_wait_seconds === null ? "—" : duration(data.times.avg_wait_seconds)],
-      ["analytics-handle", "平均处理 Average handle time", data.times.avg_handle_seconds === null ? "—" : duration(data.times.avg_handle_seconds)],
-      ["analytics-tickets", "工单 Tickets", data.tickets.count],
+      ["analytics-contacts", "contacts", data.totals.contacts],
+      ["analytics-handoffs", "handoffs", h.count + (h.callbacks ? " (+" + h.callbacks + " 回电)" : "")],
+      ["analytics-handoff-rate", "handoff_rate", percent(h.rate)],
+      ["analytics-fcr", "first_contact_resolution", percent(data.first_contact_resolution.rate)],
+      ["analytics-csat", "csat", data.csat.average === null ? "—" : data.csat.average.toFixed(2) + " / 5"],
+      ["analytics-five-star", "five_star_rate", percent(data.csat.five_star_rate)],
+      ["analytics-wait", "avg_wait", data.times.avg_wait_seconds === null ? "—" : duration(data.times.avg_wait_seconds)],
+      ["analytics-handle", "avg_handle", data.times.avg_handle_seconds === null ? "—" : duration(data.times.avg_handle_seconds)],
+      ["analytics-tickets", "tickets", data.tickets.count],
     ];
     $("#analytics-cards").replaceChildren(
-      ...cards.map(([id, name, value]) =>
+      ...cards.map(([id, figure, value]) =>
         el("div", { className: "card", id, dataset: { testid: "analytics-card" } },
-          el("div", { className: "value", text: value }), el("div", { className: "name", text: name }))),
+          el("div", { className: "value", text: value }), el("div", { className: "name", text: label("figure", figure) }))),
     );
     columns("#chart-volumes", days, data.volumes.requests);
     $("#volumes-legend").replaceChildren(
@@ -647,7 +648,7 @@
     bars("#chart-problems", data.top_problems.map((p) => [problemName(p), p.count]));
     bars("#chart-handoff-reasons", Object.entries(h.by_reason).map(([k, v]) => [label("reason", k), v]));
     bars("#chart-analytics-csat", ["5", "4", "3", "2", "1"].map((s) => [s + "★", data.csat.by_score[s] || 0]));
-    bars("#chart-tickets", Object.entries(data.tickets.by_status).map(([k, v]) => [label("ticketStatus", k), v]));
+    bars("#chart-tickets", Object.entries(data.tickets.by_status).map(([k, v]) => [label("ticket_status", k), v]));
   }
 
   function columns(selector, days, table) {

@@ -9,17 +9,18 @@ import datetime as dt
 import json
 import sys
 import threading
-from typing import Dict, Iterator, List, Tuple
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 from playwright.sync_api import Locator, Page, Route, expect
 
-from console.users import UserStore
 from bot.knowledge.base import KnowledgeBase, first_questions
-from bot.settings import PROJECT_ROOT, Settings
 from bot.ops.stack import Service, service_environment
+from bot.service.labels import Labels
+from bot.settings import PROJECT_ROOT, Settings
+from console.users import UserStore
 from tests.bot.analytics.history_builder import build_week
 from tests.browser.pages import console_errors, log_in_to_console
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.slow
 SUPERVISOR, AGENT, PASSWORD = "boss", "alice", "password-123"
 CHEAP = 2 ** 8  # scrypt cost of the test users: hashing is tested on its own
 VIEWPORT = {"width": 1400, "height": 940}  # the whole view in one screenshot
+LABELS = Labels.load()  # what the weekly report shows too: the page must show the same
 
 # What the page must show for build_week's week (the figures are checked one by one in
 # tests/bot/analytics/test_analytics.py; here, that the page shows them).
@@ -43,26 +45,32 @@ CARDS = {
     "analytics-handle": "20分00秒",              # (10 min + 30 min) / 2
     "analytics-tickets": "3",
 }
+CARD_FIGURES = {  # the label of each card, from labels.yml (section figure)
+    "analytics-contacts": "contacts", "analytics-handoffs": "handoffs", "analytics-handoff-rate": "handoff_rate",
+    "analytics-fcr": "first_contact_resolution", "analytics-csat": "csat", "analytics-five-star": "five_star_rate",
+    "analytics-wait": "avg_wait", "analytics-handle": "avg_handle", "analytics-tickets": "tickets",
+}
 VOLUMES = {  # contacts per local day and category
     "2026-11-02": {"inquiry": 1}, "2026-11-03": {"complaint": 1}, "2026-11-04": {"inquiry": 1},
     "2026-11-05": {"suggestion": 1}, "2026-11-06": {"inquiry": 1}, "2026-11-07": {"fault": 1},
     "2026-11-08": {"complaint": 1, "inquiry": 1},
 }
-HANDOFF_REASONS = [("要求人工 Asked for a person", 2), ("情绪激动 Upset", 1), ("VIP投诉 VIP complaint", 1)]
+HANDOFF_REASONS = [("要求人工 Asked for a person", 2), (LABELS.pair("reason", "anger"), 1),
+                   (LABELS.pair("reason", "vip_complaint"), 1)]
 RATINGS = [("5★", 1), ("4★", 1), ("3★", 0), ("2★", 1), ("1★", 0)]
-TICKETS = [("待处理 Open", 1), ("待回访 Follow-up due", 1), ("已解决 Resolved", 1)]
+TICKETS = [(LABELS.pair("ticket_status", status), 1) for status in ("open", "follow_up_due", "resolved")]
 
 
-def top_problems() -> List[Tuple[str, int]]:
+def top_problems() -> list[tuple[str, int]]:
     """The top-problem bars: FAQ entries are named by their first question in the knowledge base."""
     questions = first_questions(KnowledgeBase.load(PROJECT_ROOT / "data" / "faq"))
     return [
         ("查询订单 Order status (check_order_status)", 2),
-        ("投诉 Complaint (complaint)", 2),
+        (f"{LABELS.pair('problem', 'complaint')} (complaint)", 2),
         (f"{questions['faq/change_password']} (faq/change_password)", 1),
         (f"{questions['faq/refund_time']} (faq/refund_time)", 1),
-        ("故障报修 Fault report (report_fault)", 1),
-        ("建议 Suggestion (suggestion)", 1),
+        (f"{LABELS.pair('problem', 'report_fault')} (report_fault)", 1),
+        (f"{LABELS.pair('problem', 'suggestion')} (suggestion)", 1),
     ]
 
 
@@ -88,29 +96,29 @@ def console(settings: Settings, embedded_redis) -> Iterator[Settings]:
         service.stop()
 
 
-def bar_rows(page: Page, chart: str) -> List[Tuple[str, int]]:
+def bar_rows(page: Page, chart: str) -> list[tuple[str, int]]:
     """(label, value) of each bar of ``chart``, in the order shown."""
     rows = page.locator(f"{chart} [data-testid=bar]")
     return [(row.locator(".bar-label").inner_text(), int(row.locator(".bar-value").inner_text()))
             for row in rows.all()]
 
 
-def bar_widths(page: Page, chart: str) -> List[float]:
+def bar_widths(page: Page, chart: str) -> list[float]:
     """The drawn width in pixels of each bar of ``chart``."""
     return [box_of(bar)["width"] for bar in page.locator(f"{chart} .bar").all()]
 
 
-def box_of(locator: Locator) -> Dict[str, float]:
+def box_of(locator: Locator) -> dict[str, float]:
     box = locator.bounding_box()
     assert box is not None, f"{locator} is not drawn"
     return box
 
 
-def assert_proportional(sizes: List[float], values: List[int], what: str) -> None:
+def assert_proportional(sizes: list[float], values: list[int], what: str) -> None:
     """Non-zero values are drawn at sizes proportional to them (to a pixel or two)."""
     unit = max(sizes) / max(values)
     assert unit > 10, f"{what}: the largest is only {max(sizes):.1f}px"
-    for size, value in zip(sizes, values):
+    for size, value in zip(sizes, values, strict=False):
         if value:
             assert abs(size - value * unit) <= 2, f"{what}: {sizes} is not proportional to {values}"
 
@@ -140,14 +148,15 @@ def test_a_supervisor_sees_the_figures_and_charts_of_the_week(console, new_conte
     expect(cards).to_have_count(len(CARDS))
     for card_id, value in CARDS.items():
         expect(page.locator(f"#{card_id} .value")).to_have_text(value)
+        expect(page.locator(f"#{card_id} .name")).to_have_text(LABELS.pair("figure", CARD_FIGURES[card_id]))
 
     days = page.locator("[data-testid=volume-day]")
     expect(days).to_have_count(7)
     assert [day.get_attribute("data-day") for day in days.all()] == list(VOLUMES)
     totals = [sum(counts.values()) for counts in VOLUMES.values()]
     assert [int(day.get_attribute("data-total")) for day in days.all()] == totals
-    segments: Dict[str, Dict[str, int]] = {}
-    heights: Dict[str, float] = {}
+    segments: dict[str, dict[str, int]] = {}
+    heights: dict[str, float] = {}
     for day in days.all():
         drawn = day.locator("[data-testid=volume-segment]").all()
         segments[day.get_attribute("data-day")] = {
@@ -171,7 +180,7 @@ def test_a_supervisor_sees_the_figures_and_charts_of_the_week(console, new_conte
 
 def test_a_late_answer_does_not_replace_the_period_asked_for(console, new_context):
     page = log_in_to_console(new_context, console.console_port, SUPERVISOR, PASSWORD)
-    held: List[Route] = []
+    held: list[Route] = []
 
     def hold_the_default_period(route: Route) -> None:
         if "since=" in route.request.url:

@@ -1,7 +1,10 @@
 """Suggestions, language rules and the reply check over HTTP."""
 import pytest
 
+from bot.datafiles.config_files import ConfigFileError
 from bot.handoff.store import Turn
+from bot.service.labels import Labels
+from bot.wiring import Wiring
 from tests.console.conftest import bearer, login, open_handoff
 
 
@@ -44,3 +47,25 @@ async def test_language_rules_and_the_reply_check(client):
     clean = await client.post("/api/check-text", headers=bearer(token), json={"text": "我帮您查询一下😀"})
     assert (await clean.json())["warnings"] == []
     assert (await client.post("/api/check-text", headers=bearer(token), data=b"{oops")).status == 400
+
+
+async def test_the_labels_are_those_of_the_labels_file(client):
+    assert (await client.get("/api/labels")).status == 401
+    token = await login(client, "alice")
+    response = await client.get("/api/labels", headers=bearer(token))
+    assert response.status == 200
+    body = await response.json()
+    assert body == Labels.load().as_dict()  # the same file the weekly report reads
+    assert body["reason"]["explicit_request"] == {"zh": "要求人工", "en": "Asked for a person"}
+    assert body["tag"]["callback"] == {"zh": "人工回电", "en": "Call-back"}
+
+
+async def test_a_broken_labels_file_is_a_503_not_a_console_that_does_not_start(start_console, monkeypatch):
+    def unreadable(wiring):
+        raise ConfigFileError("data/service/labels.yml:3", "category > inquiry needs 'en'")
+
+    monkeypatch.setattr(Wiring, "labels", property(unreadable))
+    async with start_console() as client:
+        token = await login(client, "alice")
+        response = await client.get("/api/labels", headers=bearer(token))
+        assert response.status == 503 and "labels" in (await response.json())["error"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
 
-from bot.service.feedback import FeedbackStore
 from bot.handoff.store import HandoffRecord, HandoffStore, Turn
-from bot.handoff.intake import CALLBACK_TAG
+from bot.service import ticket_tags
+from bot.service.feedback import FeedbackStore
 from bot.service.tickets import Ticket, TicketStore
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -45,9 +46,9 @@ class History:
         self.ticket_store = TicketStore(client, clock=self.clock)
         self.feedback = FeedbackStore(client, clock=self.clock)
 
-    def handoff(self, conversation: str, opened: str, claimed: Optional[str] = None, resolved: Optional[str] = None,
+    def handoff(self, conversation: str, opened: str, claimed: str | None = None, resolved: str | None = None,
                 outcome: str = "resolved", **fields: Any) -> HandoffRecord:
-        values: Dict[str, Any] = dict(
+        values: dict[str, Any] = dict(
             handoff_id="", conversation_id=conversation, channel="telegram", category="complaint",
             priority="normal", reason="anger", summary="快递三天没到,电话13812345678", created_at=local(opened),
             top_intents=[{"name": "complaint", "confidence": 0.91}],
@@ -64,7 +65,7 @@ class History:
 
     def ticket(self, conversation: str, at: str, category: str, status: str = "open", **fields: Any) -> Ticket:
         self.clock.set(at)
-        values: Dict[str, Any] = dict(priority="normal", summary="问题", due_in=dt.timedelta(hours=24))
+        values: dict[str, Any] = dict(priority="normal", summary="问题", due_in=dt.timedelta(hours=24))
         values.update(fields)
         ticket = self.ticket_store.create(conversation_id=conversation, category=category, **values)
         if status != "open":
@@ -72,21 +73,21 @@ class History:
         return ticket
 
     def callback(self, conversation: str, at: str, reason: str, category: str = "inquiry") -> Ticket:
-        return self.ticket(conversation, at, category, department="customer_service", tags=(CALLBACK_TAG, reason))
+        return self.ticket(conversation, at, category, department="customer_service", tags=(ticket_tags.CALLBACK, reason))
 
     def rating(self, conversation: str, at: str, rating: int, channel: str = "", ticket_id: str = "") -> None:
         self.clock.set(at)
         self.feedback.record(conversation, rating, channel=channel, ticket_id=ticket_id)
 
-    def tracker(self, conversation: str, channel: str, sessions: Sequence[Tuple[str, List[Tuple[str, str]]]]) -> None:
+    def tracker(self, conversation: str, channel: str, sessions: Sequence[tuple[str, list[tuple[str, str]]]]) -> None:
         """``sessions``: (start, [(time, intent or "faq/<id>"), …]) — stored as Rasa's tracker store does."""
-        events: List[Dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for start, messages in sessions:
             events.append({"event": "action", "timestamp": local(start), "name": "action_session_start"})
             events.append({"event": "session_started", "timestamp": local(start)})
             for when, label in messages:
                 intent, _, faq_id = label.partition("/")
-                parse_data: Dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
+                parse_data: dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
                 if faq_id:
                     parse_data["response_selector"] = {
                         "all_retrieval_intents": ["faq"],
@@ -98,10 +99,10 @@ class History:
         self.client.set(f"cs:tracker:{conversation}", json.dumps({"events": events, "name": conversation}))
 
 
-def build_week(client: redis.Redis) -> Dict[str, Any]:
+def build_week(client: redis.Redis) -> dict[str, Any]:
     """The history of the week 2026-11-02 … 2026-11-08 (Shanghai) that the tests compute figures for."""
     h = History(client)
-    made: Dict[str, Any] = {}
+    made: dict[str, Any] = {}
     # Before the week: a handoff opened and resolved, a rating, a contact — none of it counts.
     made["old"] = h.handoff("u0", "2026-10-31 10:00", "2026-10-31 10:01", "2026-11-02 09:00", reason="anger")
     h.rating("u0", "2026-10-31 11:00", 3, channel="telegram")
@@ -121,7 +122,7 @@ def build_week(client: redis.Redis) -> Dict[str, Any]:
                              ("2026-11-06 12:00", [("2026-11-06 12:00", "check_order_status")])])
     # u4: a suggestion (ticket, rated 4 with the ticket), back with a question on the 10th.
     made["u4_ticket"] = h.ticket("u4", "2026-11-05 20:01", "suggestion", priority="low", department="product",
-                                 tags=("用户需求",), summary="建议增加夜间模式")
+                                 tags=(ticket_tags.USER_NEED,), summary="建议增加夜间模式")
     h.rating("u4", "2026-11-05 20:03", 4, channel="wechat", ticket_id=made["u4_ticket"].ticket_id)
     h.tracker("u4", "wechat", [("2026-11-05 20:00", [("2026-11-05 20:00", "suggestion")]),
                                ("2026-11-10 08:00", [("2026-11-10 08:00", "faq/refund_time")])])
@@ -132,7 +133,7 @@ def build_week(client: redis.Redis) -> Dict[str, Any]:
     # u6: 07:30 on the 8th (still the 7th in UTC): complaint and a refund question, VIP handoff
     # (10 min wait, 30 min handling, follow-up), a complaint ticket, rated 2.
     made["u6_ticket"] = h.ticket("u6", "2026-11-08 07:35", "complaint", department="customer_service",
-                                 tags=("投诉", "delivery"), remedy="refund", order_number="DD2026110800001",
+                                 tags=(ticket_tags.COMPLAINT, "delivery"), remedy="refund", order_number="DD2026110800001",
                                  summary="退款没到,邮箱zhang.san@example.com", status="follow_up_due")
     made["u6"] = h.handoff("u6", "2026-11-08 07:32", "2026-11-08 07:42", "2026-11-08 08:12", outcome="follow_up",
                            reason="vip_complaint", summary="VIP投诉退款,身份证110101199003071234")

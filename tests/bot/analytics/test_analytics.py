@@ -4,11 +4,10 @@ import datetime as dt
 import pytest
 
 from bot.analytics import figures as analytics
-
 from bot.analytics import history
 from bot.analytics.periods import Period, PeriodError, parse_bound
 from bot.service.triage import TriageRules
-from tests.bot.analytics.history_builder import build_week, local
+from tests.bot.analytics.history_builder import History, build_week, local
 
 WEEK = Period.week_ending(dt.date(2026, 11, 8), "Asia/Shanghai")
 DAYS = [f"2026-11-0{d}" for d in range(2, 9)]
@@ -70,6 +69,15 @@ def test_handoff_rate_and_reasons(figures):
         "by_reason": {"explicit_request": 2, "anger": 1, "vip_complaint": 1},
         "by_outcome": {"follow_up": 1, "queued": 1, "resolved": 1},
     }
+
+
+def test_a_call_back_stored_with_the_old_chinese_tag_still_counts(redis_client):
+    history = History(redis_client)
+    history.ticket("old", "2026-11-04 23:00", "inquiry", tags=("人工回电", "anger"))  # written before the English tags
+    history.callback("new", "2026-11-05 23:00", "explicit_request")
+    history.ticket("other", "2026-11-05 23:30", "fault", tags=("fault",))
+    found = analytics.compute(redis_client, WEEK, TriageRules.load().categories)["handoffs"]
+    assert (found["callbacks"], found["by_reason"]) == (2, {"anger": 1, "explicit_request": 1})
 
 
 def test_first_contact_resolution(figures):

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from bot.analytics import cases
-from bot.handoff.store import HandoffRecord
 from bot.analytics.periods import Period
+from bot.handoff.store import HandoffRecord
 from tests.bot.analytics.history_builder import build_week, local
 
 WEEK = Period.week_ending(dt.date(2026, 11, 8), "Asia/Shanghai")
@@ -34,7 +34,7 @@ def test_resolved_handoffs_and_tickets_of_the_period_become_cases(week):
 
 
 def test_a_handoff_case(week):
-    made, found = week
+    _, found = week
     case = found[0]
     assert (case.kind, case.channel, case.category, case.priority, case.handling, case.outcome) == (
         "handoff", "telegram", "complaint", "normal", "anger", "resolved")
@@ -53,10 +53,10 @@ def test_ticket_cases(week):
     _, found = week
     suggestion, callback, complaint = found[1], found[2], found[4]
     assert (suggestion.channel, suggestion.handling, suggestion.tags, suggestion.outcome, suggestion.csat) == (
-        "wechat", "product", ("用户需求",), "open", 4)
+        "wechat", "product", ("user_need",), "open", 4)
     assert suggestion.language == "zh"
     assert (callback.channel, callback.tags, callback.outcome, callback.csat) == (
-        "socketio", ("人工回电", "explicit_request"), "resolved", None)  # channel from the tracker
+        "socketio", ("callback", "explicit_request"), "resolved", None)  # channel from the tracker
     assert (complaint.remedy, complaint.order_number, complaint.outcome, complaint.csat) == (
         "refund", "DD2026110800001", "follow_up_due", 2)
     assert complaint.problem == "退款没到,邮箱z***@example.com"
@@ -87,7 +87,7 @@ def test_csv_export(week):
     assert list(rows[0]) == cases.COLUMNS
     assert rows[0]["created_at"] == "2026-11-03T09:02:00+08:00"
     assert rows[0]["wait_seconds"] == "180.0" and rows[0]["csat"] == "5"
-    assert rows[2]["tags"] == "人工回电|explicit_request" and rows[2]["csat"] == ""
+    assert rows[2]["tags"] == "callback|explicit_request" and rows[2]["csat"] == ""
     assert not RAW_PERSONAL_DATA.search(out.getvalue())
 
 
@@ -97,7 +97,7 @@ def test_jsonl_export(week):
     cases.write(found, WEEK, "jsonl", out)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(records) == 5
-    assert records[1]["tags"] == ["用户需求"] and records[1]["claimed_at"] is None and records[1]["csat"] == 4
+    assert records[1]["tags"] == ["user_need"] and records[1]["claimed_at"] is None and records[1]["csat"] == 4
     assert records[3]["resolved_at"] == "2026-11-08T08:12:00+08:00" and records[3]["handle_seconds"] == 1800.0
     assert not RAW_PERSONAL_DATA.search(out.getvalue())
 

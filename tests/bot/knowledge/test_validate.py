@@ -4,18 +4,19 @@ import copy
 import re
 import shutil
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Tuple
+from typing import Any
 
 import pytest
 import yaml
 
+from bot.datafiles.yaml_lines import YamlError, YamlLines
 from bot.knowledge import validate
-from console.checks import LanguageRules
 from bot.knowledge.base import KnowledgeBase
-from bot.settings import PROJECT_ROOT
 from bot.knowledge.validate import SERVICE_FILES, content_problems
-from bot.datafiles.yaml_lines import YamlError
+from bot.settings import PROJECT_ROOT
+from console.checks import LanguageRules
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def write(project: Path, relative: str, text: str) -> Path:
     return path
 
 
-def problems(project: Path) -> List[str]:
+def problems(project: Path) -> list[str]:
     return [str(p) for p in content_problems(project)]
 
 
@@ -146,9 +147,17 @@ SERVICE_CASES = [
           - phrase: 保证退款
             instead: 我们会尽力协调
         """, 2, "forbidden_phrases > item 1 needs 'instead'"),
-    ("suggestions.yml", 'tag: "用户需求\ndefault_department: product\n', 1,
+    ("suggestions.yml", 'tag: "user_need\ndefault_department: product\n', 1,
      "not valid YAML: found unexpected end of stream (while scanning a quoted scalar that starts on this line)"),
     ("language_rules.yml", "", 1, "the file must be a mapping, not empty"),
+    ("labels.yml", """
+        category:
+          inquiry: {zh: 咨询}
+        """, 2, "category > inquiry needs 'en'"),
+    ("labels.yml", """
+        reason:
+          anger: {zh: 情绪激动, en: }
+        """, 2, "reason > anger > en is empty"),
 ]
 
 
@@ -156,6 +165,20 @@ SERVICE_CASES = [
 def test_a_broken_service_file_is_one_problem_at_its_line(project, name, content, line, message):
     path = write(project, f"data/service/{name}", content)
     assert problems(project) == [f"{path}:{line}: {message}"]
+
+
+def test_an_identifier_without_a_label_is_a_problem_in_the_labels_file(project):
+    suggestions = project / "data" / "service" / "suggestions.yml"
+    suggestions.write_text(suggestions.read_text(encoding="utf-8") + "  sales:\n    keywords: [bulk order]\n",
+                           encoding="utf-8")
+    labels = project / "data" / "service" / "labels.yml"
+    text = labels.read_text(encoding="utf-8")
+    labels.write_text(text.replace("  technical_failure: {zh: 系统故障, en: Technical failure}\n", ""), encoding="utf-8")
+    lines = YamlLines(labels)
+    assert problems(project) == [
+        f"{labels}:{lines.line('department')}: department 'sales' has no label; add it with zh and en",
+        f"{labels}:{lines.line('reason')}: reason 'technical_failure' has no label; add it with zh and en",
+    ]
 
 
 FAQ_ENTRY = """
@@ -230,7 +253,7 @@ def test_validate_exits_1_and_prints_file_line_problems(project, monkeypatch, ca
 
 # ---- no shape of a file ends in a traceback --------------------------------------------------
 
-Keys = Tuple[Any, ...]
+Keys = tuple[Any, ...]
 
 
 def node_paths(data: Any, path: Keys = ()) -> Iterator[Keys]:
@@ -258,7 +281,7 @@ def eval_path(data: Any, path: Keys) -> Any:
     return data
 
 
-def wrong_values(value: Any) -> List[Any]:
+def wrong_values(value: Any) -> list[Any]:
     """Values of other kinds than ``value``."""
     if isinstance(value, (dict, list)):
         return ["text", None]
@@ -269,7 +292,7 @@ def load_faq_file(path: Path) -> KnowledgeBase:
     return KnowledgeBase.load(path.parent)
 
 
-READERS: List[Tuple[str, Callable[[Path], object]]] = [
+READERS: list[tuple[str, Callable[[Path], object]]] = [
     *[(f"data/service/{name}", load) for name, load in SERVICE_FILES],
     ("data/service/language_rules.yml", LanguageRules.load),  # the console's reader of the same file
     ("data/faq/account.yml", load_faq_file),

@@ -3,10 +3,10 @@ import datetime as dt
 
 import pytest
 
-from bot.service.complaints import ComplaintPlaybook
 from bot.backends.customers import DemoCustomerDirectory
-from bot.service.incidents import IncidentBoard
 from bot.backends.orders import DemoOrderBackend
+from bot.service.complaints import ComplaintPlaybook
+from bot.service.incidents import IncidentBoard
 from bot.service.suggestions import SuggestionRouter
 
 
@@ -66,7 +66,7 @@ def test_suggestions_go_to_the_department_they_mention():
     assert router.route("建议快递可以送货上门").department_id == "logistics"
     assert router.route("you should accept paypal payment").department_id == "payments"
     assert router.route("希望你们做得更好").department_id == router.default.department_id
-    assert router.tag == "用户需求"
+    assert router.tag == "user_need"
 
 
 def test_demo_orders_and_customers():

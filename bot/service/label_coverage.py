@@ -1,0 +1,23 @@
+"""Which identifiers need a label in data/service/labels.yml: those the code stores and those the service files name."""
+from __future__ import annotations
+
+from bot.knowledge.base import FAQ_INTENT
+from bot.service import ticket_tags
+from bot.service.escalation import REASONS, SIGNAL_KINDS, EscalationRules
+from bot.service.suggestions import SuggestionRouter
+from bot.service.tickets import TICKET_STATUSES
+from bot.service.triage import CATEGORIES, PRIORITIES, TriageRules
+
+
+def wanted_labels(triage: TriageRules, router: SuggestionRouter, escalation: EscalationRules) -> dict[str, set[str]]:
+    """By kind, every identifier of the bot's domain that the report or the console may show."""
+    return {
+        "category": set(CATEGORIES),
+        "priority": set(PRIORITIES),
+        "reason": set(REASONS),
+        "signal": set(SIGNAL_KINDS),
+        "problem": {intent for intent in triage.categories if intent != FAQ_INTENT} | set(escalation.request_intents),
+        "department": set(router.departments),
+        "tag": set(ticket_tags.TAGS) | {router.tag},
+        "ticket_status": set(TICKET_STATUSES),
+    }
