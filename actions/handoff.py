@@ -1,34 +1,19 @@
 """Handing the conversation to a person and taking it back (bot.handoff.intake does the work)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Text
+from collections.abc import Mapping
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.handoff.intake import HandoffIntake, HandoffOutcome
+from bot.handoff.intake import HandoffIntake
 
 
 def _channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
-
-
-def tell_outcome(dispatcher: CollectingDispatcher, outcome: HandoffOutcome, immediate: bool) -> None:
-    """What the user hears: their place and wait, or when agents are back and the call-back ticket."""
-    if outcome.queued:
-        dispatcher.utter_message(
-            response="utter_handoff_immediate" if immediate else "utter_handoff_queued",
-            position=outcome.position,
-            wait_minutes=outcome.wait_minutes,
-        )
-    elif outcome.back_at is not None:
-        dispatcher.utter_message(
-            response="utter_handoff_closed", ticket_id=outcome.ticket_id, back_at=outcome.back_at.strftime("%m-%d %H:%M")
-        )
-    else:
-        dispatcher.utter_message(response="utter_handoff_no_agent", ticket_id=outcome.ticket_id)
 
 
 class _HandsOver:
@@ -40,7 +25,7 @@ class _HandsOver:
     def __init__(self, intake: HandoffIntake) -> None:
         self._intake = intake
 
-    def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, immediate: bool) -> List[Dict[Text, Any]]:
+    def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, immediate: bool) -> list[dict[str, Any]]:
         outcome = self._intake.request(
             conversation_id=tracker.sender_id,
             channel=_channel(tracker),
@@ -50,22 +35,23 @@ class _HandsOver:
             reason=reason,
             signals=tracker.get_slot("handoff_signals") or [],
         )
-        tell_outcome(dispatcher, outcome, immediate)
-        events: List[Dict[Text, Any]] = [SlotSet("handoff_reason", reason), SlotSet("handoff_offered", None)]
+        name, values = outcome.response(immediate)
+        dispatcher.utter_message(response=name, **values)
+        events: list[dict[str, Any]] = [SlotSet("handoff_reason", reason), SlotSet("handoff_offered", None)]
         if outcome.ticket_id:
             events.append(SlotSet("ticket_id", outcome.ticket_id))
         if tracker.active_loop_name:
             events.append(ActiveLoop(None))
-        return events + [FollowupAction("action_listen")]
+        return [*events, FollowupAction("action_listen")]
 
 
 class ActionRequestHuman(_HandsOver, Action):
     """The user asked for a person: hand over at once."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_human"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return self.hand_over(dispatcher, tracker, "explicit_request", immediate=True)
 
 
@@ -76,10 +62,10 @@ class ActionEscalate(_HandsOver, Action):
         super().__init__(intake)
         self._while_waiting = while_waiting
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_escalate"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reason = tracker.get_slot("handoff_reason") or "explicit_request"
         if tracker.get_slot("handoff_immediate"):
             intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -94,10 +80,10 @@ class ActionEscalate(_HandsOver, Action):
 class ActionAcceptHandoff(_HandsOver, Action):
     """The user said yes to the offer of a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_accept_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return self.hand_over(dispatcher, tracker, tracker.get_slot("handoff_reason") or "explicit_request", immediate=False)
 
 
@@ -108,12 +94,12 @@ class ActionDeclineHandoff(Action):
     so the usual rules answer it; the offer is not made again in this session.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_handoff_declined")
-        events: List[Dict[Text, Any]] = [
+        events: list[dict[str, Any]] = [
             SlotSet("handoff_offered", None),
             SlotSet("handoff_declined", True),
             SlotSet("handoff_reason", None),
@@ -121,13 +107,10 @@ class ActionDeclineHandoff(Action):
         original = _message_before_offer(tracker)
         if original is None:
             return events
-        return events + [
-            ActionExecuted("action_listen"),
-            UserUttered(original.get("text"), parse_data=original.get("parse_data"), input_channel=original.get("input_channel")),
-        ]
+        return [*events, ActionExecuted("action_listen"), UserUttered(original.get("text"), parse_data=original.get("parse_data"), input_channel=original.get("input_channel"))]
 
 
-def _message_before_offer(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+def _message_before_offer(tracker: Tracker) -> dict[str, Any] | None:
     """The user event that made the bot offer a person (the one before the latest)."""
     users = [e for e in tracker.events if e.get("event") == "user"]
     return users[-2] if len(users) >= 2 else None
@@ -136,9 +119,9 @@ def _message_before_offer(tracker: Tracker) -> Optional[Dict[Text, Any]]:
 class ActionHandback(Action):
     """An agent resolved the handoff: welcome the user back and ask for a rating."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_handback")
         return [SlotSet("handoff_reason", None), SlotSet("handoff_offered", None), SlotSet("handoff_declined", None)]

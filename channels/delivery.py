@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 import redis
 from sanic import Blueprint, Sanic
 
 from bot.handoff.outbox import Handler, Outbox, OutboxMessage
 from channels.handback import hand_back
-from channels.runtime import consumer_name
 
 logger = logging.getLogger(__name__)
+
+
+def consumer_name(channel: str) -> str:
+    """This process's name in a channel's outbox consumer group: unique per host and process."""
+    return f"{channel}-{socket.gethostname()}-{os.getpid()}"
 
 
 async def deliver_forever(outbox: Outbox, channel: str, handler: Handler, stop: asyncio.Event) -> None:
@@ -46,21 +53,23 @@ def agent_reply_handler(
     return deliver
 
 
-def attach_deliverer(blueprint: Blueprint, channel: str, make_handler, make_outbox) -> None:
-    """Start a deliverer when the server starts and stop it when the server stops.
+def attach_deliverer(
+    blueprint: Blueprint, channel: str, make_handler: Callable[[Sanic], Handler], outbox: Outbox
+) -> None:
+    """Start a deliverer of ``outbox`` when the server starts and stop it when the server stops.
 
     ``make_handler(app)`` builds the handler once Rasa's agent is loaded (``app.ctx.agent``).
     """
     state: dict = {}
 
     @blueprint.listener("after_server_start")
-    async def start(app: Sanic, _loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+    async def start(app: Sanic, _loop: asyncio.AbstractEventLoop | None = None) -> None:
         stop = asyncio.Event()
         state["stop"] = stop
-        state["task"] = asyncio.ensure_future(deliver_forever(make_outbox(), channel, make_handler(app), stop))
+        state["task"] = asyncio.ensure_future(deliver_forever(outbox, channel, make_handler(app), stop))
 
     @blueprint.listener("before_server_stop")
-    async def finish(_app: Sanic, _loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+    async def finish(_app: Sanic, _loop: asyncio.AbstractEventLoop | None = None) -> None:
         if "stop" in state:
             state["stop"].set()
             try:

@@ -2,30 +2,30 @@
 
 Rasa carries on when a custom action cannot be reached, and the user would see half a
 conversation (a "was that helpful?" without the answer) or nothing. So before a message goes
-to Rasa, the channel checks the action server (cached for a second); if it is down, the
-message is recorded in the tracker, the bot apologises, and the conversation is handed to a
-person the usual way (queued, or a call-back ticket when nobody is on duty). When the action
-server is back, the next message goes to Rasa as always.
+to Rasa, the channels' pipeline (channels.pipeline) checks the action server (cached for a
+second); if it is down, the message is recorded in the tracker, the bot apologises, and the
+conversation is handed to a person the usual way (queued, or a call-back ticket when nobody
+is on duty). When the action server is back, the next message goes to Rasa as always.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 
-from bot.handoff.intake import HandoffIntake, HandoffOutcome
+from bot.handoff.intake import HandoffIntake
 
 logger = logging.getLogger(__name__)
 
 HEALTH_CACHE_SECONDS = 1.0
 HEALTH_TIMEOUT_SECONDS = 1.0
-_last_check: Dict[str, tuple] = {}
+_last_check: dict[str, tuple] = {}
 
 
 async def actions_available(agent: Any) -> bool:
@@ -39,21 +39,12 @@ async def actions_available(agent: Any) -> bool:
         return cached[1]
     try:
         timeout = aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(url) as response:
-                healthy = response.status == 200
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+            healthy = response.status == 200
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
         healthy = False
     _last_check[url] = (time.monotonic(), healthy)
     return healthy
-
-
-def _outcome_response(outcome: HandoffOutcome) -> tuple:
-    if outcome.queued:
-        return "utter_handoff_queued", {"position": outcome.position, "wait_minutes": outcome.wait_minutes}
-    if outcome.back_at is not None:
-        return "utter_handoff_closed", {"ticket_id": outcome.ticket_id, "back_at": outcome.back_at.strftime("%m-%d %H:%M")}
-    return "utter_handoff_no_agent", {"ticket_id": outcome.ticket_id}
 
 
 async def apologise_and_hand_over(agent: Any, message: UserMessage, desk: HandoffIntake) -> None:
@@ -75,42 +66,10 @@ async def apologise_and_hand_over(agent: Any, message: UserMessage, desk: Handof
             latest_message=state["latest_message"],
             reason="technical_failure",
         )
-        name, values = _outcome_response(outcome)
+        name, values = outcome.response()
         for response, extra in (("utter_technical_difficulty", {}), (name, values)):
             generated = await agent.nlg.generate(response, tracker, message.output_channel.name(), **extra)
             if generated:
                 tracker.update(BotUttered(generated.get("text"), data={k: v for k, v in generated.items() if k != "text"}))
                 await message.output_channel.send_response(message.sender_id, generated)
         await agent.tracker_store.save(tracker)
-
-
-async def handle(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
-                 desk_factory: Callable[[], HandoffIntake]) -> None:
-    """Give the message to Rasa, or, with the action server down, apologise and hand over."""
-    if agent is None or await actions_available(agent):
-        await on_new_message(message)
-        return
-    logger.error("action server unreachable: handing conversation over without the bot")
-    await apologise_and_hand_over(agent, message, desk_factory())
-
-
-def agent_of(request: Any) -> Optional[Any]:
-    """Rasa's agent from a Sanic request, if the server has one loaded."""
-    return getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
-
-
-def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], blueprint: Any) -> Callable[[UserMessage], Awaitable[None]]:
-    """``on_new_message`` with the action-server check, for channels that have no request at hand."""
-    from channels import runtime
-
-    server: Dict[str, Any] = {}
-
-    @blueprint.listener("after_server_start")
-    async def remember_app(app: Any, _loop: Any = None) -> None:
-        server["app"] = app  # Rasa's agent is app.ctx.agent, replaced when a new model is loaded
-
-    async def handle_guarded(message: UserMessage) -> None:
-        agent = getattr(server["app"].ctx, "agent", None) if "app" in server else None
-        await handle(agent, on_new_message, message, runtime.handoff_intake)
-
-    return handle_guarded

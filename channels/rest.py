@@ -2,26 +2,29 @@
 
 REST is request/response, so what an agent writes (and the bot's words on hand-back) waits
 in a per-conversation inbox in Redis and comes back with the user's next request, before the
-bot's own replies. Bad input answers 400 with a JSON error, never a 500.
+bot's own replies. Bad input answers 400 with a JSON error, an unreachable Redis 503, never a 500.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
+import redis
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.handoff.outbox import OutboxMessage
-from channels import resilience, runtime
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
 from channels.messages import clean_text, truncation_metadata
+from channels.pipeline import Unavailable, in_thread
+from channels.services import ChannelServices, current
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +37,8 @@ def inbox_key(conversation_id: str) -> str:
     return f"cs:rest:inbox:{conversation_id}"
 
 
-def drain_inbox(conversation_id: str) -> List[Dict[str, Any]]:
+def drain_inbox(client: redis.Redis, conversation_id: str) -> list[dict[str, Any]]:
     """Take every waiting message for the user, oldest first."""
-    client = runtime.redis_client()
     pipe = client.pipeline()
     pipe.lrange(inbox_key(conversation_id), 0, -1)
     pipe.delete(inbox_key(conversation_id))
@@ -44,11 +46,10 @@ def drain_inbox(conversation_id: str) -> List[Dict[str, Any]]:
     return [json.loads(item) for item in items]
 
 
-def put_in_inbox(conversation_id: str, messages: List[Dict[str, Any]]) -> None:
+def put_in_inbox(client: redis.Redis, conversation_id: str, messages: list[dict[str, Any]]) -> None:
     """Keep messages for the user's next request."""
     if not messages:
         return
-    client = runtime.redis_client()
     pipe = client.pipeline()
     for message in messages:
         pipe.rpush(inbox_key(conversation_id), json.dumps(message, ensure_ascii=False))
@@ -66,8 +67,8 @@ class RestMessage:
 
     sender: str
     text: str
-    message_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
+    message_id: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 def parse_request(body: bytes) -> RestMessage:
@@ -103,12 +104,22 @@ class GatedRestInput(InputChannel):
     """Rasa's REST webhook with the handoff gate and an inbox for agent replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """No credentials: the process's services (channels.services)."""
+        return cls(current())
+
+    def __init__(self, services: ChannelServices) -> None:
+        self.services = services
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /webhooks/rest/`` (health) and ``POST /webhooks/rest/webhook``."""
         blueprint = Blueprint("gated_rest_webhook", __name__)
+        pipeline = self.services.pipeline.serving(blueprint, on_new_message)
+        redis_client = self.services.redis
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -120,26 +131,30 @@ class GatedRestInput(InputChannel):
                 incoming = parse_request(request.body or b"")
             except BadRequest as error:
                 return _error(str(error))
-            sender, text, message_id, metadata = incoming.sender, incoming.text, incoming.message_id, incoming.metadata
-            decision = await asyncio.to_thread(runtime.gate().route, CHANNEL, sender, text, message_id)
-            waiting = await asyncio.to_thread(drain_inbox, sender)
-            if not decision.to_bot:
-                return response.json(waiting)
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata)
-            await resilience.handle(resilience.agent_of(request), on_new_message, message, runtime.handoff_intake)
+            try:
+                decision = await pipeline.admit(CHANNEL, incoming.sender, incoming.text, incoming.message_id)
+                # Taken before the bot's turn: what agents wrote since the last request comes first.
+                waiting = await in_thread(CHANNEL, drain_inbox, redis_client, incoming.sender)
+                if decision.to_bot:
+                    await pipeline.to_bot(UserMessage(
+                        incoming.text, collector, incoming.sender, input_channel=CHANNEL,
+                        message_id=incoming.message_id, metadata=incoming.metadata,
+                    ))
+            except Unavailable:
+                return _error("temporarily unavailable, try again", 503)
             return response.json(waiting + collector.messages)
 
         def make_handler(app: Sanic):
             async def deliver(message: OutboxMessage) -> None:
                 if message.kind == "text":
                     note = {"recipient_id": message.conversation_id, "text": message.text, "metadata": {"from": "agent", "agent": message.agent}}
-                    await asyncio.to_thread(put_in_inbox, message.conversation_id, [note])
+                    await asyncio.to_thread(put_in_inbox, redis_client, message.conversation_id, [note])
                     return
                 collector = CollectingOutputChannel()
                 await hand_back(app.ctx.agent, message, collector, CHANNEL)
-                await asyncio.to_thread(put_in_inbox, message.conversation_id, collector.messages)
+                await asyncio.to_thread(put_in_inbox, redis_client, message.conversation_id, collector.messages)
             return deliver
 
-        attach_deliverer(blueprint, CHANNEL, make_handler, runtime.outbox)
+        attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)
         return blueprint

@@ -6,7 +6,9 @@ Existing Rasa web widgets work unchanged (``session_request``/``session_confirm`
 - every socket joins the room of its session id, and replies go to that room, so a reply
   reaches the user's socket whichever server instance holds it (rooms are shared through
   Redis by python-socketio's ``AsyncRedisManager``);
-- messages pass the handoff gate first: with an agent on the conversation the bot is silent;
+- messages go through the channels' pipeline (channels.pipeline): with an agent on the
+  conversation the bot is silent; with Redis unreachable the user is told, from domain.yml
+  (``utter_temporarily_unavailable``), on their socket only, as rooms need Redis;
 - agent replies and hand-backs arrive through the ``socketio`` outbox stream.
 """
 from __future__ import annotations
@@ -15,8 +17,9 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -25,9 +28,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from channels import resilience, runtime
 from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.messages import clean_text, truncation_metadata
+from channels.notices import tell_unavailable
+from channels.pipeline import Unavailable
+from channels.services import ChannelServices, current
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +44,22 @@ class WebOutput(OutputChannel):
     """Sends bot messages to every socket in the user's session room."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text = "bot_uttered") -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str = "bot_uttered") -> None:
         self.sio = sio
         self.bot_message_evt = bot_message_evt
 
-    async def _emit(self, room: Text, message: Dict[Text, Any]) -> None:
+    async def _emit(self, room: str, message: dict[str, Any]) -> None:
         await self.sio.emit(self.bot_message_evt, message, room=room)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One event per paragraph, as Rasa's socket.io channel does."""
         for part in text.strip().split("\n\n"):
             await self._emit(recipient_id, {"text": part})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         """Buttons become quick replies on the last paragraph."""
         parts = text.strip().split("\n\n") or [text]
         for part in parts[:-1]:
@@ -62,52 +67,74 @@ class WebOutput(OutputChannel):
         quick = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
         await self._emit(recipient_id, {"text": parts[-1], "quick_replies": quick})
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._emit(recipient_id, {"attachment": {"type": "image", "payload": {"src": image}}})
 
-    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_elements(self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any) -> None:
         for element in elements:
             await self._emit(recipient_id, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": element}}})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self._emit(recipient_id, json_message)
 
-    async def send_attachment(self, recipient_id: Text, attachment: Dict[Text, Any], **kwargs: Any) -> None:  # type: ignore[override]
+    async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
         await self._emit(recipient_id, {"attachment": attachment})
 
-    async def send_agent_message(self, recipient_id: Text, text: Text, agent: Text) -> None:
+    async def send_agent_message(self, recipient_id: str, text: str, agent: str) -> None:
         """A person's reply, marked as such so the widget can show "connected to an agent"."""
         await self._emit(recipient_id, {"text": text, "metadata": {"from": "agent", "agent": agent}})
+
+
+class SocketOutput(WebOutput):
+    """Sends to one socket held by this server instance, without the Redis that shares rooms."""
+
+    def __init__(self, sio: AsyncServer, sid: str, bot_message_evt: str = "bot_uttered") -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sid = sid
+
+    async def _emit(self, room: str, message: dict[str, Any]) -> None:
+        await self.sio.emit(self.bot_message_evt, message, to=self.sid, ignore_queue=True)
 
 
 class WebChatInput(InputChannel):
     """Rasa's socket.io protocol with the handoff gate, shared rooms and outbox delivery."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         return cls(
+            current(),
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
             bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
             socketio_path=credentials.get("socketio_path", "/socket.io"),
         )
 
-    def __init__(self, user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered", socketio_path: Text = "/socket.io") -> None:
+    def __init__(
+        self,
+        services: ChannelServices,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+    ) -> None:
+        self.services = services
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
-        self.sio: Optional[AsyncServer] = None
+        self.sio: AsyncServer | None = None
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Used by Rasa's HTTP API to send to this channel (e.g. trigger_intent)."""
         return WebOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def _server(self) -> AsyncServer:
-        manager = AsyncRedisManager(_redis_url(), channel="cs-socketio")
+        url = self.services.settings.redis_url
+        if not url:
+            raise RuntimeError("REDIS_URL is not set: the web channel shares its rooms through Redis")
+        manager = AsyncRedisManager(url, channel="cs-socketio")
         return AsyncServer(async_mode="sanic", cors_allowed_origins="*", client_manager=manager)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -121,14 +148,14 @@ class WebChatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        to_bot = resilience.guarded(on_new_message, blueprint)
+        pipeline = self.services.pipeline.serving(blueprint, on_new_message)
 
         @sio.on("connect")
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             return True
 
         @sio.on("session_request")
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id") if isinstance(data.get("session_id"), str) and data.get("session_id") else uuid.uuid4().hex
             await _maybe_await(sio.enter_room(sid, session_id))
@@ -136,7 +163,7 @@ class WebChatInput(InputChannel):
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session = await sio.get_session(sid)
             sender_id = data.get("session_id") or session.get("session_id")
@@ -146,9 +173,6 @@ class WebChatInput(InputChannel):
             if data.get("session_id") and data["session_id"] != session.get("session_id"):
                 await _maybe_await(sio.enter_room(sid, data["session_id"]))
             message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
-            decision = await asyncio.to_thread(runtime.gate().route, CHANNEL, sender_id, text, message_id)
-            if not decision.to_bot:
-                return
             metadata = data.get("metadata") or {}
             if isinstance(metadata, str):
                 try:
@@ -156,22 +180,24 @@ class WebChatInput(InputChannel):
                 except ValueError:
                     metadata = {}
             metadata = {**(metadata if isinstance(metadata, dict) else {}), **truncation_metadata(data.get("message"))}
-            message = UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
-            await to_bot(message)
+            try:
+                await pipeline.handle(text, sender_id, CHANNEL, output, message_id, metadata)
+            except Unavailable:
+                await tell_unavailable(pipeline.agent(), SocketOutput(sio, sid, self.bot_message_evt), sender_id, text)
 
         def make_handler(app: Sanic):
             return agent_reply_handler(
                 app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
             )
 
-        attach_deliverer(blueprint, CHANNEL, make_handler, runtime.outbox)
+        attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)
         return blueprint
 
 
 class _WebBlueprint(SocketBlueprint):
     """Rasa's socket.io blueprint, plus the chat page at the server root: /chat and /chat/<file>."""
 
-    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
         super().register(app, options)
         app.add_route(chat_page, "/chat", methods=["GET"], name="chat_page")
         app.add_route(chat_file, "/chat/<name>", methods=["GET"], name="chat_file")
@@ -195,11 +221,3 @@ async def _maybe_await(result: Any) -> None:
     if asyncio.iscoroutine(result):
         await result
 
-
-def _redis_url() -> str:
-    from bot.settings import Settings
-
-    url = Settings.from_env().redis_url
-    if not url:
-        raise RuntimeError("REDIS_URL is not set: the web channel shares its rooms through Redis")
-    return url

@@ -1,30 +1,27 @@
 """Hand a conversation to a person: queue it with its context, or, with nobody there, book a call-back.
 
-This is what the bot's handoff actions call; it knows no Rasa. The caller says what to tell
-the user from the :class:`HandoffOutcome`.
+This is what the bot's handoff actions call; it knows no Rasa. What the user is told follows
+from the :class:`HandoffOutcome` (``response()``), the same for the bot and the channels.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any
 
-from bot.handoff.availability import ServiceHours, availability, expected_wait_minutes
 from bot.backends.customers import CustomerDirectory
-from bot.service.escalation import EscalationRules
-from bot.handoff.store import HandoffStore
+from bot.clock import utcnow
+from bot.handoff.availability import ServiceHours, availability, expected_wait_minutes
 from bot.handoff.context import build_record
-from bot.knowledge.base import KnowledgeBase
 from bot.handoff.presence import AgentPresence
+from bot.handoff.store import HandoffStore
+from bot.knowledge.base import KnowledgeBase
+from bot.service import ticket_tags
+from bot.service.escalation import EscalationRules
 from bot.service.tickets import TicketStore
 
 CALLBACK_DUE = dt.timedelta(hours=4)
-# The first tag of a call-back ticket, the second is the handoff reason (statistics read both).
-CALLBACK_TAG = "人工回电"
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,20 @@ class HandoffOutcome:
     position: int = 0
     wait_minutes: int = 0
     ticket_id: str = ""
-    back_at: Optional[dt.datetime] = None
+    back_at: dt.datetime | None = None
+
+    def response(self, immediate: bool = False) -> tuple[str, dict[str, Any]]:
+        """The domain.yml response that tells the user, and its values.
+
+        Queued: their place and wait (``immediate`` when they asked for a person just now);
+        otherwise the call-back ticket, and when agents are back if that is known.
+        """
+        if self.queued:
+            name = "utter_handoff_immediate" if immediate else "utter_handoff_queued"
+            return name, {"position": self.position, "wait_minutes": self.wait_minutes}
+        if self.back_at is not None:
+            return "utter_handoff_closed", {"ticket_id": self.ticket_id, "back_at": self.back_at.strftime("%m-%d %H:%M")}
+        return "utter_handoff_no_agent", {"ticket_id": self.ticket_id}
 
 
 class HandoffIntake:
@@ -51,7 +61,7 @@ class HandoffIntake:
         knowledge: KnowledgeBase,
         hours: ServiceHours,
         rules: EscalationRules,
-        clock: Callable[[], dt.datetime] = _utcnow,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self._store = store
         self._presence = presence
@@ -61,22 +71,6 @@ class HandoffIntake:
         self._hours = hours
         self._rules = rules
         self._clock = clock
-
-    @classmethod
-    def on_redis(cls, client: Any, settings: Any) -> "HandoffIntake":
-        """The desk every process builds: shared Redis, the project's service files, the backends."""
-        from bot.backends.loading import customer_directory
-        from bot.settings import PROJECT_ROOT
-
-        return cls(
-            store=HandoffStore(client),
-            presence=AgentPresence(client),
-            tickets=TicketStore(client),
-            customers=customer_directory(),
-            knowledge=KnowledgeBase.load(PROJECT_ROOT / "data" / "faq"),
-            hours=ServiceHours.load().with_hours(settings.service_hours),
-            rules=EscalationRules.load(),
-        )
 
     def complaints_in_window(self, conversation_id: str) -> int:
         """Complaint tickets this customer opened within the repeat-complaint window."""
@@ -134,7 +128,7 @@ class HandoffIntake:
         slots: Mapping[str, Any],
         events: Sequence[Mapping[str, Any]],
         reason: str,
-        back_at: Optional[dt.datetime],
+        back_at: dt.datetime | None,
     ) -> HandoffOutcome:
         said = [str(e.get("text")) for e in events if e.get("event") == "user" and e.get("text")][-5:]
         ticket = self._tickets.create(
@@ -144,6 +138,6 @@ class HandoffIntake:
             summary=" / ".join(said),
             due_in=CALLBACK_DUE,
             department="customer_service",
-            tags=(CALLBACK_TAG, reason),
+            tags=(ticket_tags.CALLBACK, reason),  # statistics read both
         )
         return HandoffOutcome(queued=False, ticket_id=ticket.ticket_id, back_at=back_at)

@@ -1,7 +1,8 @@
 """``rasa`` as the Rasa server should run here: ``python -m bot.ops.rasa_server run …``.
 
-The same command line as ``rasa``, with two fixes measured in docs/performance.md ("Where the
-time goes"); the launcher starts Rasa this way:
+The same command line as ``rasa``, with the process's one ``Wiring`` (bot/wiring.py) installed
+for the input channels Rasa builds (channels/services.py says why), and two fixes measured in
+docs/performance.md ("Where the time goes"); the launcher starts Rasa this way:
 
 - Rasa 3.6 checks every reply of the action server with ``jsonschema.validate``, which first
   validates Rasa's own constant schema against the JSON-Schema meta-schema: about 19 ms of a
@@ -15,7 +16,8 @@ time goes"); the launcher starts Rasa this way:
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, MutableMapping, Text
+from collections.abc import MutableMapping
+from typing import Any
 
 _installed = False
 
@@ -40,7 +42,7 @@ def install() -> None:
     validator_class.check_schema(schema)
     validator = validator_class(schema)
 
-    def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         error = best_match(validator.iter_errors(result))
         if error is not None:
             # Rasa's own wording, so logs read the same as without this module.
@@ -53,14 +55,25 @@ def install() -> None:
             raise error
         return True
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
     _installed = True
 
 
+def install_services() -> None:
+    """The process's services, from the environment, for the channels' ``from_credentials``."""
+    # Imported here, like Rasa in main(): after limit_openmp_threads.
+    from bot.settings import Settings
+    from bot.wiring import Wiring
+    from channels import services
+
+    services.install(Wiring(Settings.from_env()))
+
+
 def main() -> None:
-    """``rasa`` with both fixes applied first; arguments as for ``rasa``."""
+    """``rasa`` with the channels' services installed and both fixes applied; arguments as for ``rasa``."""
     limit_openmp_threads()
     install()
+    install_services()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -7,7 +7,7 @@ id derived from its hash, so the same payload always gets the same id and nothin
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import redis
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -43,7 +43,7 @@ def callback_data(payload: str, client: redis.Redis) -> str:
     return data
 
 
-def payload_of(data: str, client: redis.Redis) -> Optional[str]:
+def payload_of(data: str, client: redis.Redis) -> str | None:
     """The payload of a pressed button; None if its short id has expired."""
     if not data.startswith(SHORT_ID_PREFIX):
         return data
@@ -53,7 +53,7 @@ def payload_of(data: str, client: redis.Redis) -> Optional[str]:
     return stored.decode("utf-8") if isinstance(stored, bytes) else str(stored)
 
 
-def inline_keyboard(buttons: List[Dict[str, Any]], client: redis.Redis) -> Optional[InlineKeyboardMarkup]:
+def inline_keyboard(buttons: list[dict[str, Any]], client: redis.Redis) -> InlineKeyboardMarkup | None:
     """One button per row (long Chinese titles stay readable); None if no button is usable.
 
     A button with a ``url`` opens it; any other sends its ``payload`` (its title if it has none).

@@ -3,11 +3,12 @@
 - Every request must carry the secret given to Telegram with the webhook
   (``X-Telegram-Bot-Api-Secret-Token``); without it, or with another, the answer is 403.
 - Updates are parsed with python-telegram-bot's types (channels.telegram.updates); a
-  repeated ``update_id`` is handled once (the gate remembers it in Redis).
-- The webhook answers at once; the bot's turn runs in the background (channels.telegram.tasks)
-  and its replies go out with ``sendMessage`` (channels.telegram.output).
+  repeated ``update_id`` is handled once (the gate of channels.pipeline remembers it in Redis).
+- The webhook answers once the gate has decided; the bot's turn runs in the background
+  (channels.telegram.tasks) and its replies go out with ``sendMessage`` (channels.telegram.output).
 - Agent replies and hand-backs arrive through the ``telegram`` outbox stream.
-- Bad input answers 4xx with a JSON error, never a 500.
+- Bad input answers 4xx with a JSON error, an unreachable Redis 503 (Telegram sends the
+  update again later), never a 500.
 
 The webhook is registered with Telegram by a command, never while serving::
 
@@ -20,23 +21,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-import redis
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff.gate import GateDecision, HandoffGate
-from bot.handoff.outbox import Outbox
-from bot.settings import Secret, Settings
-from channels import resilience, runtime
+from bot.handoff.gate import GateDecision
+from bot.settings import Secret
 from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.messages import TRUNCATED
-from channels.telegram.client import TelegramBot, TelegramSetupError
+from channels.pipeline import Pipeline, Unavailable, in_thread
+from channels.services import ChannelServices, current
 from channels.telegram.buttons import payload_of
+from channels.telegram.client import TelegramBot, TelegramSetupError
 from channels.telegram.output import CHANNEL, TelegramOutput
 from channels.telegram.tasks import OrderedTasks
 from channels.telegram.updates import Incoming, UnusableUpdate, parse_update, secret_matches
@@ -57,7 +57,7 @@ def _ok() -> HTTPResponse:
     return response.json({"ok": True})
 
 
-def _is_json(content_type: Optional[str]) -> bool:
+def _is_json(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
@@ -65,43 +65,45 @@ class TelegramInput(InputChannel):
     """Telegram's webhook, the handoff gate, background turns and outbox delivery."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """``token`` and ``secret_token`` from credentials.yml; the API address from the settings."""
         credentials = credentials or {}
+        services = current()
         return cls(
             token=Secret(str(credentials.get("token") or "")),
             secret_token=Secret(str(credentials.get("secret_token") or "")),
-            api_base_url=Settings.from_env().telegram_api_base_url,
+            services=services,
+            api_base_url=services.settings.telegram_api_base_url,
         )
 
     def __init__(
         self,
         token: Secret,
         secret_token: Secret,
+        services: ChannelServices,
         api_base_url: str = "https://api.telegram.org/bot",
-        redis_client: Callable[[], redis.Redis] = runtime.redis_client,
     ) -> None:
         if not secret_token:
             # Without it anyone could post forged updates to the webhook.
             raise TelegramSetupError("TELEGRAM_SECRET_TOKEN is not set")
         self.telegram = TelegramBot(token, api_base_url)
         self._secret_token = secret_token
-        self._redis = redis_client
+        self.services = services
         self.tasks = OrderedTasks(self.telegram.describe)
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Used by Rasa's HTTP API to send to this channel (e.g. trigger_intent)."""
-        return TelegramOutput(self.telegram, self._redis)
+        return TelegramOutput(self.telegram, self.services.redis)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /webhooks/telegram/`` (health), ``POST /webhooks/telegram/webhook``, the deliverer."""
         blueprint = Blueprint("telegram_webhook", __name__)
-        output = TelegramOutput(self.telegram, self._redis)
-        on_new_message = resilience.guarded(on_new_message, blueprint)
+        output = TelegramOutput(self.telegram, self.services.redis)
+        pipeline = self.services.pipeline.serving(blueprint, on_new_message)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -127,23 +129,20 @@ class TelegramInput(InputChannel):
             if incoming is None:
                 return _ok()
             try:
-                text, decision = await asyncio.to_thread(self._route, incoming)
-            except (redis.RedisError, OSError) as error:
-                # Not handled: Telegram delivers the update again later.
-                logger.warning("telegram: update %s not handled, Redis unavailable (%s)",
-                               incoming.update_id, type(error).__name__)
-                return _error("temporarily unavailable, try again", 503)
+                text, decision = await self._admit(pipeline, incoming)
+            except Unavailable:
+                return _error("temporarily unavailable, try again", 503)  # Telegram sends it again later
             if decision is not None and decision.duplicate:
                 return _ok()
             self.tasks.submit(
                 incoming.conversation_id,
-                lambda: self._turn(incoming, text, decision, output, on_new_message),
+                lambda: self._turn(incoming, text, decision, output, pipeline),
                 label=f"update {incoming.update_id}",
             )
             return _ok()
 
         @blueprint.listener("before_server_stop")
-        async def finish(_app: Sanic, _loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        async def finish(_app: Sanic, _loop: asyncio.AbstractEventLoop | None = None) -> None:
             await self.tasks.drain(DRAIN_SECONDS)
             await self.telegram.close()
 
@@ -152,41 +151,43 @@ class TelegramInput(InputChannel):
                 app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
             )
 
-        attach_deliverer(blueprint, CHANNEL, make_handler, lambda: Outbox(self._redis()))
+        attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)
         return blueprint
 
-    def _route(self, incoming: Incoming) -> "tuple[Optional[str], Optional[GateDecision]]":
-        """The user's text (a button's payload looked up) and where it goes; runs in a thread."""
-        client = self._redis()
-        text: Optional[str] = incoming.text
+    async def _admit(self, pipeline: Pipeline, incoming: Incoming) -> tuple[str | None, GateDecision | None]:
+        """The user's text (a button's payload looked up) and the gate's decision; Unavailable without Redis."""
+        text = incoming.text
         if incoming.kind == "button":
-            text = payload_of(incoming.text, client)
-            if text is None:  # an expired long payload: nothing to say, just answer the button
+            payload = await in_thread(CHANNEL, payload_of, incoming.text, self.services.redis)
+            if payload is None:  # an expired long payload: nothing to say, just answer the button
                 return None, None
-        decision = HandoffGate(client).route(CHANNEL, incoming.conversation_id, text, str(incoming.update_id))
+            text = payload
+        decision = await pipeline.admit(CHANNEL, incoming.conversation_id, text, str(incoming.update_id))
         return text, decision
 
     async def _turn(
         self,
         incoming: Incoming,
-        text: Optional[str],
-        decision: Optional[GateDecision],
+        text: str | None,
+        decision: GateDecision | None,
         output: TelegramOutput,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        pipeline: Pipeline,
     ) -> None:
         if incoming.callback_query_id:
             await output.answer_button(incoming.callback_query_id)
         if text is None or decision is None or not decision.to_bot:
             return  # with an agent: the gate put it in the handoff transcript
         logger.debug("telegram: update %s (%s) to the bot", incoming.update_id, incoming.kind)
-        await on_new_message(
-            UserMessage(
-                text,
-                output,
-                incoming.conversation_id,
-                input_channel=CHANNEL,
-                message_id=str(incoming.update_id),
-                metadata={"language_code": incoming.language_code, **({TRUNCATED: True} if incoming.truncated else {})},
-            )
+        message = UserMessage(
+            text,
+            output,
+            incoming.conversation_id,
+            input_channel=CHANNEL,
+            message_id=str(incoming.update_id),
+            metadata={"language_code": incoming.language_code, **({TRUNCATED: True} if incoming.truncated else {})},
         )
+        try:
+            await pipeline.to_bot(message)
+        except Unavailable:
+            return  # logged by the pipeline; the update was acknowledged, so this turn is lost
 

@@ -10,7 +10,8 @@ import argparse
 import asyncio
 import re
 import sys
-from typing import List, Mapping, Optional, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 from telegram.error import TelegramError
 
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_set_webhook(url: str, secret: str, max_connections: int) -> List[str]:
+def check_set_webhook(url: str, secret: str, max_connections: int) -> list[str]:
     """What is wrong with these webhook settings (empty if nothing)."""
     problems = []
     if not url.startswith("https://"):
@@ -87,9 +88,9 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def main(
-    argv: Optional[List[str]] = None,
-    environ: Optional[Mapping[str, str]] = None,
-    out: Optional[TextIO] = None,
+    argv: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
 ) -> int:
     """Parse the command line, check the settings, run the command (printing to ``out``, stdout by default)."""
     args = build_parser().parse_args(argv)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Optional
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -34,11 +33,11 @@ class TelegramBot:
         self._token = token
         self._base_url = base_url
         self._pool_size = pool_size
-        self._bot: Optional[Bot] = None
-        self._lock: Optional[asyncio.Lock] = None
+        self._bot: Bot | None = None
+        self._lock: asyncio.Lock | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TelegramBot":
+    def from_settings(cls, settings: Settings) -> TelegramBot:
         """The bot of TELEGRAM_TOKEN on TELEGRAM_API_BASE_URL."""
         return cls(settings.telegram_token, settings.telegram_api_base_url)
 

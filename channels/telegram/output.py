@@ -8,10 +8,12 @@ logged and dropped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any
 
 import redis
 from rasa.core.channels.channel import OutputChannel
@@ -19,9 +21,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from channels import runtime
-from channels.telegram.client import TelegramBot, TelegramSetupError
 from channels.telegram.buttons import inline_keyboard
+from channels.telegram.client import TelegramBot, TelegramSetupError
 from channels.telegram.updates import chat_id_of
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class TelegramDeliveryError(RuntimeError):
     """A send failed in a way worth retrying later; the message says why, without secrets."""
 
 
-def split_text(text: str, limit: int = MAX_TELEGRAM_CHARS) -> List[str]:
+def split_text(text: str, limit: int = MAX_TELEGRAM_CHARS) -> list[str]:
     """``text`` in pieces Telegram accepts, cut at a line break where one is near the limit."""
     pieces = []
     rest = text.strip()
@@ -63,33 +64,33 @@ class TelegramOutput(OutputChannel):
     """Sends to the chat behind a ``tg-<chat id>`` conversation."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     def __init__(
         self,
         bot: TelegramBot,
-        redis_client: Callable[[], redis.Redis] = runtime.redis_client,
+        redis_client: redis.Redis,
         max_retry_wait: float = MAX_RETRY_WAIT_SECONDS,
     ) -> None:
         self.bot = bot
         self._redis = redis_client
         self._max_retry_wait = max_retry_wait
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """A bot reply."""
         await self._quietly(self._send(recipient_id, text))
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """A bot reply with an inline keyboard under its last piece."""
         async def send() -> None:
-            markup = await asyncio.to_thread(inline_keyboard, buttons, self._redis())
+            markup = await asyncio.to_thread(inline_keyboard, buttons, self._redis)
             await self._send(recipient_id, text, markup)
         await self._quietly(send())
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """A picture by URL (Telegram fetches it)."""
         async def send() -> None:
             bot = await self.bot.ready()
@@ -97,7 +98,7 @@ class TelegramOutput(OutputChannel):
         await self._quietly(send())
 
     async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         """Custom payloads carry their words under ``text``; anything else has no Telegram form."""
         text = json_message.get("text") if isinstance(json_message, dict) else None
@@ -106,14 +107,14 @@ class TelegramOutput(OutputChannel):
         else:
             logger.warning("telegram: a custom message without text was not sent")
 
-    async def send_attachment(  # type: ignore[override]
-        self, recipient_id: Text, attachment: Any, **kwargs: Any
+    async def send_attachment(
+        self, recipient_id: str, attachment: Any, **kwargs: Any
     ) -> None:
         """Rasa's default would send made-up words; there is no generic attachment on Telegram."""
         logger.warning("telegram: an attachment was not sent (not supported on this channel)")
 
     async def send_elements(
-        self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Each element as its title and subtitle, with its buttons."""
         for element in elements:
@@ -124,7 +125,7 @@ class TelegramOutput(OutputChannel):
             elif text:
                 await self.send_text_message(recipient_id, text)
 
-    async def send_agent_message(self, recipient_id: Text, text: Text, agent: Text = "") -> None:
+    async def send_agent_message(self, recipient_id: str, text: str, agent: str = "") -> None:
         """A person's reply: raises TelegramDeliveryError when worth retrying (the outbox will)."""
         try:
             await self._send(recipient_id, text)
@@ -142,7 +143,7 @@ class TelegramOutput(OutputChannel):
         await self._quietly(answer())
 
     async def _send(
-        self, recipient_id: Text, text: Text, markup: Optional[InlineKeyboardMarkup] = None
+        self, recipient_id: str, text: str, markup: InlineKeyboardMarkup | None = None
     ) -> None:
         chat_id = chat_id_of(recipient_id)
         pieces = split_text(text or "")
@@ -154,7 +155,7 @@ class TelegramOutput(OutputChannel):
         for n, piece in enumerate(pieces, start=1):
             reply_markup = markup if n == len(pieces) else None
             await self._with_retries(
-                lambda: bot.send_message(chat_id=chat_id, text=piece, reply_markup=reply_markup)
+                functools.partial(bot.send_message, chat_id=chat_id, text=piece, reply_markup=reply_markup)
             )
 
     async def _with_retries(self, call: Callable[[], Any]) -> Any:

@@ -12,7 +12,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, TypeGuard
 
 from telegram import Bot, Message, Update
 
@@ -49,8 +49,8 @@ class Incoming:
     chat_id: int
     kind: str
     text: str
-    language_code: Optional[str] = None
-    callback_query_id: Optional[str] = None
+    language_code: str | None = None
+    callback_query_id: str | None = None
     truncated: bool = False  # the text was cut to MAX_MESSAGE_CHARS
 
     @property
@@ -71,7 +71,7 @@ def chat_id_of(conversation: str) -> int:
     return int(conversation[len(CONVERSATION_PREFIX):])
 
 
-def secret_matches(received: Optional[str], expected: str) -> bool:
+def secret_matches(received: str | None, expected: str) -> bool:
     """Constant-time check of the ``X-Telegram-Bot-Api-Secret-Token`` header."""
     if not received or not expected:
         return False
@@ -80,7 +80,7 @@ def secret_matches(received: Optional[str], expected: str) -> bool:
     )
 
 
-def language_of(language_code: Optional[str]) -> Optional[str]:
+def language_of(language_code: str | None) -> str | None:
     """The bot's language (zh | en) for an IETF tag from the user's app, if it is one of them."""
     if not isinstance(language_code, str):
         return None
@@ -88,7 +88,7 @@ def language_of(language_code: Optional[str]) -> Optional[str]:
     return primary if primary in SUPPORTED_LANGUAGES else None
 
 
-def intent_message(intent: str, language_code: Optional[str]) -> str:
+def intent_message(intent: str, language_code: str | None) -> str:
     """Rasa's ``/intent`` syntax, with the ``language`` entity when the app's language is known.
 
     The entity fills the ``language`` slot, so a sticker sent before any words is still
@@ -100,7 +100,7 @@ def intent_message(intent: str, language_code: Optional[str]) -> str:
     return f"/{intent}{json.dumps({'language': language})}"
 
 
-def user_text(raw: Any, language_code: Optional[str]) -> Optional[str]:
+def user_text(raw: Any, language_code: str | None) -> str | None:
     """What the user typed, as Rasa should read it; None when there are no words.
 
     ``/start`` (sent when a user opens the bot) greets. Other commands lose their slash,
@@ -117,7 +117,7 @@ def user_text(raw: Any, language_code: Optional[str]) -> Optional[str]:
     return clean_text(text)
 
 
-def parse_update(data: Any, bot: Optional[Bot] = None) -> Optional[Incoming]:
+def parse_update(data: Any, bot: Bot | None = None) -> Incoming | None:
     """Reduce a decoded webhook body to the user's turn, or None when there is nothing to answer.
 
     Raises UnusableUpdate when ``data`` is not a Telegram update at all.
@@ -129,7 +129,7 @@ def parse_update(data: Any, bot: Optional[Bot] = None) -> Optional[Incoming]:
         raise UnusableUpdate("an update has an integer update_id")
     try:
         update = Update.de_json(data, bot)
-    except Exception as error:  # PTB raises whatever the malformed field provokes
+    except Exception as error:  # noqa: BLE001 - PTB raises whatever the malformed field provokes
         raise UnusableUpdate(f"not a Telegram update ({type(error).__name__})") from None
     if update.message is not None:
         return _from_message(update_id, update.message)
@@ -139,7 +139,7 @@ def parse_update(data: Any, bot: Optional[Bot] = None) -> Optional[Incoming]:
     return None
 
 
-def _from_message(update_id: int, message: Message) -> Optional[Incoming]:
+def _from_message(update_id: int, message: Message) -> Incoming | None:
     chat_id = _chat_id(message)
     language_code = _language_code(message.from_user)
     text = user_text(message.text, language_code)
@@ -156,7 +156,7 @@ def _from_message(update_id: int, message: Message) -> Optional[Incoming]:
     return None
 
 
-def _from_callback(update_id: int, update: Update) -> Optional[Incoming]:
+def _from_callback(update_id: int, update: Update) -> Incoming | None:
     query = update.callback_query
     assert query is not None
     if not isinstance(query.id, str) or not query.id:
@@ -184,10 +184,10 @@ def _chat_id(message: Any) -> int:
     return chat_id
 
 
-def _language_code(user: Any) -> Optional[str]:
+def _language_code(user: Any) -> str | None:
     code = getattr(user, "language_code", None)
     return code if isinstance(code, str) and 0 < len(code) <= 35 else None
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -12,9 +12,10 @@ Differences from a plain ``wechatpy.WeChatClient``:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from typing import Any, Dict, Optional
+from typing import Any
 
 import redis
 import requests
@@ -54,7 +55,7 @@ class SharedTokenClient(WeChatClient):
         token = self.session.get(self.access_token_key)
         return token if token else self.renew_access_token()
 
-    def renew_access_token(self, rejected: Optional[str] = None) -> str:
+    def renew_access_token(self, rejected: str | None = None) -> str:
         """A fresh token: one instance fetches, the others wait and take it from Redis."""
         lock = self._redis.lock(f"{SESSION_PREFIX}:{self.appid}_token_lock", timeout=30, blocking_timeout=self.timeout or 10)
         locked = lock.acquire()
@@ -66,12 +67,10 @@ class SharedTokenClient(WeChatClient):
             return self.session.get(self.access_token_key)
         finally:
             if locked:
-                try:
+                with contextlib.suppress(redis.exceptions.LockError):
                     lock.release()
-                except redis.exceptions.LockError:
-                    pass
 
-    def fetch_access_token(self) -> Dict[str, Any]:
+    def fetch_access_token(self) -> dict[str, Any]:
         """Ask ``<api base>/token`` for a token and store it for everyone."""
         logger.info("fetching a WeChat access token")
         try:
@@ -107,7 +106,7 @@ class SharedTokenClient(WeChatClient):
         token = self.renew_access_token(rejected=token)
         return self._send(method, url_or_endpoint, {**params, "access_token": token}, kwargs)
 
-    def _send(self, method: str, url_or_endpoint: str, params: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+    def _send(self, method: str, url_or_endpoint: str, params: dict[str, Any], kwargs: dict[str, Any]) -> Any:
         try:
             return super()._request(method, url_or_endpoint, params=params, **kwargs)
         except requests.RequestException as error:

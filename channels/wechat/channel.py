@@ -8,15 +8,17 @@ WeChat waits 5 seconds for an answer, then drops the request and retries. So the
 messages go back in the response as one passive text reply; if not, the response is
 ``success`` at once and the reply follows through the ``wechat`` outbox stream and the
 customer-service message API, like agents' replies. Each message runs the bot once: the gate
-remembers ``MsgId`` (events: sender and time), so a retry answers ``success``.
+of channels.pipeline remembers ``MsgId`` (events: sender and time), so a retry answers ``success``.
 
-Conversation ids are ``wx-<openid>``. Bad input gets a 4xx or ``success``, never a 500.
+Conversation ids are ``wx-<openid>``. Bad input gets a 4xx or ``success``, an unreachable Redis
+503 (WeChat retries), never a 500.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, Text
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import redis
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -24,13 +26,14 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff.gate import HandoffGate
-from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.outbox import OutboxMessage
 from bot.settings import Settings
-from channels import resilience, runtime
 from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.messages import TRUNCATED
+from channels.pipeline import Pipeline, Unavailable, in_thread
+from channels.services import ChannelServices, current
 from channels.wechat.api import SharedTokenClient, build_client
+from channels.wechat.pushes import MAX_XML_BYTES, BadXml, Inbound, read_message
 from channels.wechat.replies import (
     ChoiceMemory,
     Rendered,
@@ -40,7 +43,6 @@ from channels.wechat.replies import (
     text_reply_xml,
 )
 from channels.wechat.security import SafeModeError, SignatureError, WeChatSecurity
-from channels.wechat.pushes import MAX_XML_BYTES, BadXml, Inbound, read_message
 
 logger = logging.getLogger(__name__)
 
@@ -68,30 +70,30 @@ class WeChatOutput(OutputChannel):
     """Sends to a WeChat user through the customer-service message API (48 h after their last message)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     def __init__(self, client: Callable[[], SharedTokenClient], choices: Callable[[], ChoiceMemory]) -> None:
         self._client = client
         self._choices = choices
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """One bot message: text, buttons as numbered options, links for images."""
         await self.send_rendered(recipient_id, render_messages([message]))
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: Any, **kwargs: Any) -> None:
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: Any, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text, "buttons": buttons})
 
-    async def send_rendered(self, recipient_id: Text, rendered: Rendered) -> None:
+    async def send_rendered(self, recipient_id: str, rendered: Rendered) -> None:
         """Remember the options it offers, then send it (in pieces if it is long)."""
         openid = openid_of(recipient_id)
         await asyncio.to_thread(self._choices().remember, openid, rendered.choices)
         await self.send_plain(recipient_id, rendered.text)
 
-    async def send_plain(self, recipient_id: Text, text: Text) -> None:
+    async def send_plain(self, recipient_id: str, text: str) -> None:
         """Send ``text`` as it is, as few messages as WeChat's size limit allows."""
         openid = openid_of(recipient_id)
         client = self._client()
@@ -103,19 +105,22 @@ class WeChatInput(InputChannel):
     """The official account's webhook, with passive replies within the window and the API after it."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Secrets from credentials.yml; the optional AES key, API address and window from the settings."""
         if not credentials:
             cls.raise_missing_credentials_exception()
-        settings = Settings.from_env()
+            raise AssertionError("unreachable")  # Rasa's helper raises; this tells the type checker
+        services = current()
+        settings = services.settings
         return cls(
             app_id=str(credentials.get("app_id") or ""),
             app_secret=str(credentials.get("app_secret") or ""),
             token=str(credentials.get("token") or ""),
+            services=services,
             aes_key=settings.wechat_aes_key.reveal(),
             api_base_url=settings.wechat_api_base_url,
             reply_seconds=settings.wechat_reply_seconds,
@@ -126,10 +131,10 @@ class WeChatInput(InputChannel):
         app_id: str,
         app_secret: str,
         token: str,
+        services: ChannelServices,
         aes_key: str = "",
         api_base_url: str = Settings.wechat_api_base_url,
         reply_seconds: float = Settings.wechat_reply_seconds,
-        redis_client: Optional[redis.Redis] = None,
     ) -> None:
         if not app_id or not app_secret:
             raise ValueError("the WeChat channel needs WECHAT_APP_ID and WECHAT_APP_SECRET")
@@ -138,36 +143,32 @@ class WeChatInput(InputChannel):
         self.api_base_url = api_base_url
         self.reply_seconds = reply_seconds
         self._app_secret = app_secret
-        self._redis = redis_client
-        self._client: Optional[SharedTokenClient] = None
-        self._background: Set["asyncio.Future[Any]"] = set()
-
-    def redis(self) -> redis.Redis:
-        """The Redis given, else the process's shared one (built on first use)."""
-        return self._redis if self._redis is not None else runtime.redis_client()
+        self.services = services
+        self._client: SharedTokenClient | None = None
+        self._background: set[asyncio.Future[Any]] = set()
 
     def client(self) -> SharedTokenClient:
         """wechatpy's API client, built on first use."""
         if self._client is None:
-            self._client = build_client(self.app_id, self._app_secret, self.redis(), self.api_base_url)
+            self._client = build_client(self.app_id, self._app_secret, self.services.redis, self.api_base_url)
         return self._client
 
     def choices(self) -> ChoiceMemory:
         """The options last offered to each user."""
-        return ChoiceMemory(self.redis())
+        return ChoiceMemory(self.services.redis)
 
     def output(self) -> WeChatOutput:
         """Sends through the customer-service message API."""
         return WeChatOutput(self.client, self.choices)
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Used by Rasa's HTTP API to message a user (e.g. trigger_intent)."""
         return self.output()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The webhook (GET verification, POST messages), a health route and the outbox deliverer."""
         blueprint = Blueprint("wechat_webhook", __name__)
-        on_new_message = resilience.guarded(on_new_message, blueprint)
+        pipeline = self.services.pipeline.serving(blueprint, on_new_message)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -204,36 +205,32 @@ class WeChatInput(InputChannel):
             if inbound is None:
                 return response.text(SUCCESS)
             try:
-                return await self._answer(inbound, params, on_new_message)
-            except redis.RedisError as error:
-                logger.warning("wechat: Redis unavailable (%s); WeChat will retry", type(error).__name__)
-                return response.text("service unavailable", status=503)
+                return await self._answer(inbound, params, pipeline)
+            except Unavailable:
+                return response.text("service unavailable", status=503)  # WeChat retries
 
         def make_handler(app: Sanic):
             output = self.output()
             return agent_reply_handler(app, CHANNEL, output, lambda m: output.send_plain(m.conversation_id, m.text))
 
-        attach_deliverer(blueprint, CHANNEL, make_handler, lambda: Outbox(self.redis()))
+        attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)
         return blueprint
 
-    async def _answer(
-        self, inbound: Inbound, params: Mapping[str, str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> HTTPResponse:
-        """Gate the message, run the bot, and reply passively if it is quick enough."""
+    async def _answer(self, inbound: Inbound, params: Mapping[str, str], pipeline: Pipeline) -> HTTPResponse:
+        """Gate the message, run the bot, and reply passively if it is quick enough; Unavailable without Redis."""
         conversation = conversation_id(inbound.openid)
-        gate = HandoffGate(self.redis())
-        decision = await asyncio.to_thread(gate.route, CHANNEL, conversation, inbound.note, inbound.message_id)
+        decision = await pipeline.admit(CHANNEL, conversation, inbound.note, inbound.message_id)
         if not decision.to_bot:  # a retry, or a person has the conversation
             return response.text(SUCCESS)
         text = inbound.text
         if inbound.kind == "text":
-            text = await asyncio.to_thread(self.choices().resolve, inbound.openid, text)
+            text = await in_thread(CHANNEL, self.choices().resolve, inbound.openid, text)
         collector = CollectingOutputChannel()
         metadata = {TRUNCATED: True} if inbound.truncated else None
         message = UserMessage(
             text, collector, conversation, input_channel=CHANNEL, message_id=inbound.message_id, metadata=metadata
         )
-        job = self._keep(on_new_message(message))
+        job = self._keep(pipeline.to_bot(message))
         settled = False  # True once this request has dealt with the bot's reply
         try:
             done, _ = await asyncio.wait({job}, timeout=self.reply_seconds)
@@ -249,7 +246,7 @@ class WeChatInput(InputChannel):
                 return response.text(SUCCESS)
             if not fits_one_message(rendered.text):
                 return response.text(SUCCESS)  # too long for one message: it goes by the API, in pieces
-            await asyncio.to_thread(self.choices().remember, inbound.openid, rendered.choices)
+            await in_thread(CHANNEL, self.choices().remember, inbound.openid, rendered.choices)
             settled = True
             reply = self.security.seal(params, text_reply_xml(inbound.openid, inbound.account, rendered.text))
             return response.text(reply, content_type="application/xml; charset=utf-8")
@@ -259,7 +256,7 @@ class WeChatInput(InputChannel):
                 self._keep(self._reply_later(job, collector, conversation, inbound.openid))
 
     async def _reply_later(
-        self, job: "asyncio.Future[Any]", collector: CollectingOutputChannel, conversation: str, openid: str
+        self, job: asyncio.Future[Any], collector: CollectingOutputChannel, conversation: str, openid: str
     ) -> None:
         """Once the bot is done, queue its reply for the customer-service API (retried by the outbox)."""
         try:
@@ -269,7 +266,7 @@ class WeChatInput(InputChannel):
                 raise
             _log_failure(job)
             return
-        except Exception:
+        except Exception:  # noqa: BLE001 - the bot's failure is logged by type; the request is done
             _log_failure(job)
             return
         rendered = render_messages(collector.messages)
@@ -278,11 +275,11 @@ class WeChatInput(InputChannel):
         try:
             await asyncio.to_thread(self.choices().remember, openid, rendered.choices)
             late = OutboxMessage(channel=CHANNEL, conversation_id=conversation, text=rendered.text)
-            await asyncio.to_thread(Outbox(self.redis()).publish, late)
+            await asyncio.to_thread(self.services.outbox.publish, late)
         except redis.RedisError as error:
             logger.error("wechat: a late reply was lost: Redis unavailable (%s)", type(error).__name__)
 
-    def _keep(self, awaitable: Awaitable[Any]) -> "asyncio.Future[Any]":
+    def _keep(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run ``awaitable`` as a task that is not garbage-collected before it ends."""
         task = asyncio.ensure_future(awaitable)
         self._background.add(task)
@@ -290,13 +287,15 @@ class WeChatInput(InputChannel):
         return task
 
 
-def _log_failure(job: "asyncio.Future[Any]") -> None:
+def _log_failure(job: asyncio.Future[Any]) -> None:
     # The type only: an exception's text may quote the user's message.
     error = None if job.cancelled() else job.exception()
+    if isinstance(error, Unavailable):
+        return  # the pipeline has logged it
     logger.error("wechat: the bot failed on a message (%s)", type(error).__name__ if error else "cancelled")
 
 
-def _params(request: Request) -> Dict[str, str]:
+def _params(request: Request) -> dict[str, str]:
     return {name: request.args.get(name) for name in QUERY_PARAMS if isinstance(request.args.get(name), str)}
 
 
@@ -304,14 +303,14 @@ def _media_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-async def _read_body(request: Request, limit: int) -> Optional[bytes]:
+async def _read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is over ``limit`` bytes (never buffered whole)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None
     if request.stream is None:
         return request.body if len(request.body) <= limit else None
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         chunk = await request.stream.read()

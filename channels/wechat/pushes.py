@@ -7,8 +7,9 @@ expansion, no external entities), and the body is size-limited. Pure functions, 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -33,7 +34,7 @@ class BadXml(ValueError):
     """The body is not a WeChat XML push we are willing to read."""
 
 
-def parse_xml(body: Union[bytes, str]) -> Dict[str, str]:
+def parse_xml(body: bytes | str) -> dict[str, str]:
     """The text fields of WeChat's ``<xml>`` element (nested elements and attributes are dropped).
 
     Raises BadXml for anything else: empty, too big, not UTF-8, malformed, a DOCTYPE or entity.
@@ -84,7 +85,7 @@ class Inbound:
     truncated: bool = False  # the text was cut to MAX_MESSAGE_CHARS
 
 
-def read_message(fields: Mapping[str, str]) -> Optional[Inbound]:
+def read_message(fields: Mapping[str, str]) -> Inbound | None:
     """What a push means, or None when it needs no answer (unknown types, other events, junk)."""
     openid = fields.get("FromUserName", "")
     account = fields.get("ToUserName", "")

@@ -11,8 +11,9 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping
+from typing import Any
 
 import redis
 from wechatpy.replies import TextReply
@@ -31,10 +32,10 @@ class Rendered:
     """A reply as one text, and the payload behind each number it offers."""
 
     text: str
-    choices: Dict[str, str] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)
 
 
-def _buttons(message: Mapping[str, Any]) -> List[Dict[str, str]]:
+def _buttons(message: Mapping[str, Any]) -> list[dict[str, str]]:
     buttons = message.get("buttons") or message.get("quick_replies") or []
     return [
         {"title": str(b.get("title", "")).strip(), "payload": str(b.get("payload", "")).strip()}
@@ -48,8 +49,8 @@ def render_messages(messages: Iterable[Mapping[str, Any]]) -> Rendered:
     messages = [m for m in messages if isinstance(m, Mapping)]
     all_buttons = [b for m in messages for b in _buttons(m)]
     numbered = not any(_NUMBER.fullmatch(b["payload"]) for b in all_buttons)
-    parts: List[str] = []
-    choices: Dict[str, str] = {}
+    parts: list[str] = []
+    choices: dict[str, str] = {}
     for message in messages:
         lines = [str(message["text"]).strip()] if message.get("text") else []
         for button in _buttons(message):
@@ -71,11 +72,11 @@ def render_messages(messages: Iterable[Mapping[str, Any]]) -> Rendered:
     return Rendered(text="\n\n".join(parts), choices=choices)
 
 
-def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     """``text`` in pieces of at most ``limit`` UTF-8 bytes, cut at blank lines, then lines, then characters."""
     if len(text.encode("utf-8")) <= limit:
         return [text] if text else []
-    pieces: List[str] = []
+    pieces: list[str] = []
     for separator in ("\n\n", "\n"):
         if separator in text:
             current = ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import binascii
 import time
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
@@ -38,7 +38,7 @@ class WeChatSecurity:
             raise ValueError("the WeChat token (WECHAT_TOKEN) is empty")
         self.token = token
         self.app_id = app_id
-        self.crypto: Optional[WeChatCrypto] = None
+        self.crypto: WeChatCrypto | None = None
         if aes_key:
             try:
                 self.crypto = WeChatCrypto(token, aes_key, app_id)
@@ -81,7 +81,7 @@ class WeChatSecurity:
             )
         except InvalidSignatureException:
             raise SignatureError("wrong msg_signature") from None
-        except Exception as error:  # wrong key, bad base64 or padding, another app id: all mean "cannot open"
+        except Exception as error:  # noqa: BLE001 - wrong key, bad base64 or padding, another app id: all mean "cannot open"
             raise SafeModeError(f"cannot decrypt ({type(error).__name__})") from None
 
     def read(self, params: Mapping[str, str], body: bytes) -> dict:

@@ -1,20 +1,28 @@
-"""Channels on loopback: the Bot API stand-in, the Telegram channel on its own Sanic server, a scripted bot."""
+"""Channels on loopback: their services on the test's Redis, each channel on its own Sanic server,
+the Bot API stand-in, a scripted bot."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+from typing import Any
 
 import aiohttp
 import pytest
 import redis
 import yaml
-from rasa.core.channels.channel import UserMessage, register
+from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
-from bot.settings import Secret
+from bot.ops.redis_server import EmbeddedRedis
+from bot.settings import Secret, Settings
+from bot.wiring import Wiring
+from channels import services as channel_services
+from channels.services import ChannelServices
 from channels.telegram.channel import SECRET_HEADER, TelegramInput
 from channels.telegram.client import TelegramBot
 from tests.channels.telegram.telegram_api import BotApiStandIn
@@ -27,6 +35,21 @@ DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 # Sanic rewrites some of its own methods when an app starts; outside test mode a second app
 # in one process trips over the rewritten source (what sanic-testing switches on too).
 Sanic.test_mode = True
+
+
+@pytest.fixture
+def wiring(settings: Settings, embedded_redis: EmbeddedRedis, redis_client: redis.Redis) -> Iterator[Wiring]:
+    """A Rasa server process's services on the test's Redis, installed as the process's for ``from_credentials``."""
+    built = Wiring(replace(settings, redis_url=embedded_redis.url), redis_client)
+    previous = channel_services.install(built)
+    yield built
+    channel_services.install(previous)
+
+
+@pytest.fixture
+def services(wiring: Wiring) -> ChannelServices:
+    """What the channels get of the test's wiring."""
+    return ChannelServices.of(wiring)
 
 
 @pytest.fixture
@@ -43,6 +66,16 @@ async def telegram_bot(bot_api: BotApiStandIn) -> AsyncIterator[TelegramBot]:
     bot = TelegramBot(Secret(TOKEN), bot_api.base_url)
     yield bot
     await bot.close()
+
+
+def outage_warnings(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
+    """What a request logged about a Redis outage; asserts that nothing logged a traceback.
+
+    The outbox deliverers' own retries (channels.delivery) are not the request's and are left out.
+    """
+    assert [r.getMessage() for r in records if r.exc_info] == []
+    return [r for r in records if r.levelno >= logging.WARNING and r.name.startswith("channels")
+            and r.name != "channels.delivery"]
 
 
 def domain_text(response: str, language: str = "zh") -> str:
@@ -64,7 +97,7 @@ class ScriptedBot:
     """
 
     def __init__(self) -> None:
-        self.messages: List[UserMessage] = []
+        self.messages: list[UserMessage] = []
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
@@ -82,7 +115,7 @@ class ScriptedBot:
             response = "utter_greet"
         await message.output_channel.send_response(message.sender_id, {"text": domain_text(response, language)})
 
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m.text or "" for m in self.messages]
 
 
@@ -96,7 +129,7 @@ class Webhook:
         self.bot = bot
         self.session = session
 
-    async def post(self, update: Any = None, *, secret: Optional[str] = SECRET, body: Optional[bytes] = None,
+    async def post(self, update: Any = None, *, secret: str | None = SECRET, body: bytes | None = None,
                    content_type: str = "application/json") -> aiohttp.ClientResponse:
         headers = {"Content-Type": content_type}
         if secret is not None:
@@ -112,9 +145,9 @@ class Webhook:
 
 
 @asynccontextmanager
-async def serve_channel(channel: TelegramInput, agent: Any) -> AsyncIterator[str]:
+async def serve_channel(channel: InputChannel, agent: Any) -> AsyncIterator[str]:
     """Register ``channel`` as Rasa does (``/webhooks/<name>/``) on a Sanic server on a free port."""
-    app = Sanic(f"telegram-test-{uuid.uuid4().hex[:12]}")
+    app = Sanic(f"channel-test-{uuid.uuid4().hex[:12]}")
     app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
     port = free_port()
@@ -132,11 +165,10 @@ async def serve_channel(channel: TelegramInput, agent: Any) -> AsyncIterator[str
 
 
 @pytest.fixture
-def make_channel(bot_api: BotApiStandIn, redis_client: redis.Redis):
+def make_channel(bot_api: BotApiStandIn, services: ChannelServices):
     """``make_channel()``: a TelegramInput on the stand-in and the test's Redis."""
-    def make(**kwargs: Any) -> TelegramInput:
-        kwargs.setdefault("redis_client", lambda: redis_client)
-        return TelegramInput(Secret(TOKEN), Secret(SECRET), bot_api.base_url, **kwargs)
+    def make() -> TelegramInput:
+        return TelegramInput(Secret(TOKEN), Secret(SECRET), services, bot_api.base_url)
     return make
 
 
@@ -149,7 +181,7 @@ async def webhook(make_channel) -> AsyncIterator[Webhook]:
         yield Webhook(base, channel, bot, session)
 
 
-def text_update(update_id: int, text: str, chat_id: int = 4242, language_code: str = "zh-hans", **message: Any) -> Dict[str, Any]:
+def text_update(update_id: int, text: str, chat_id: int = 4242, language_code: str = "zh-hans", **message: Any) -> dict[str, Any]:
     """A private text message, as Telegram posts it."""
     body = {
         "message_id": update_id * 10,
@@ -164,7 +196,7 @@ def text_update(update_id: int, text: str, chat_id: int = 4242, language_code: s
     return {"update_id": update_id, "message": body}
 
 
-def callback_update(update_id: int, data: str, chat_id: int = 4242, language_code: str = "zh-hans") -> Dict[str, Any]:
+def callback_update(update_id: int, data: str, chat_id: int = 4242, language_code: str = "zh-hans") -> dict[str, Any]:
     """A pressed inline button under one of the bot's messages."""
     return {
         "update_id": update_id,

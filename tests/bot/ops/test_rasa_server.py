@@ -1,4 +1,4 @@
-"""bot.ops.rasa_server: Rasa's check of the action server's replies, with the schema checked once."""
+"""bot.ops.rasa_server: the channels' services, and Rasa's check of action-server replies (schema checked once)."""
 import pytest
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
@@ -51,3 +51,17 @@ def test_openmp_gets_one_thread_unless_the_operator_chose():
     chosen = {"OMP_NUM_THREADS": "4"}
     rasa_server.limit_openmp_threads(chosen)
     assert chosen == {"OMP_NUM_THREADS": "4"}
+
+
+def test_the_channels_get_one_wiring_of_the_process_built_from_the_environment(monkeypatch):
+    from channels import services
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/2")
+    previous = services.install(None)
+    try:
+        rasa_server.install_services()
+        first, second = services.current(), services.current()
+        assert first.settings.redis_url == "redis://127.0.0.1:6390/2"
+        assert first.redis is second.redis  # one connection pool for every channel
+    finally:
+        services.install(previous)

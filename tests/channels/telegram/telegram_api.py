@@ -10,8 +10,9 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 from aiohttp import web
 
@@ -26,7 +27,7 @@ class Call:
     """One request to the stand-in."""
 
     method: str
-    params: Dict[str, Any]
+    params: dict[str, Any]
     token: str
 
 
@@ -35,14 +36,14 @@ class BotApiStandIn:
     """The stand-in; ``base_url`` is what to give PTB (and TELEGRAM_API_BASE_URL)."""
 
     token: str
-    calls: List[Call] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
     # method -> (error_code, description) for the next call of that method
-    failures: Dict[str, List[Tuple[int, str, Optional[dict]]]] = field(default_factory=dict)
-    webhook: Dict[str, Any] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, str, dict | None]]] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)
     port: int = 0
-    _loop: Optional[asyncio.AbstractEventLoop] = None
-    _thread: Optional[threading.Thread] = None
-    _runner: Optional[web.AppRunner] = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _runner: web.AppRunner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_message_id: int = 1
 
@@ -50,7 +51,7 @@ class BotApiStandIn:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    def start(self) -> "BotApiStandIn":
+    def start(self) -> BotApiStandIn:
         self.port = free_port()
         ready = threading.Event()
 
@@ -80,21 +81,21 @@ class BotApiStandIn:
 
     # --- what tests look at -------------------------------------------------------------
 
-    def fail_next(self, method: str, error_code: int, description: str, parameters: Optional[dict] = None) -> None:
+    def fail_next(self, method: str, error_code: int, description: str, parameters: dict | None = None) -> None:
         """Make the next call of ``method`` fail as Telegram would."""
         with self._lock:
             self.failures.setdefault(method, []).append((error_code, description, parameters))
 
-    def calls_of(self, method: str) -> List[Call]:
+    def calls_of(self, method: str) -> list[Call]:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
-    def sent_texts(self, chat_id: Optional[int] = None) -> List[str]:
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
         """Texts of sendMessage calls, to one chat or to all."""
         return [str(c.params.get("text")) for c in self.calls_of("sendMessage")
                 if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
 
-    def wait_for(self, predicate: Callable[["BotApiStandIn"], Any], timeout: float = 10.0) -> Any:
+    def wait_for(self, predicate: Callable[[BotApiStandIn], Any], timeout: float = 10.0) -> Any:
         """Poll ``predicate(self)`` until it is truthy (blocking: use from sync code or a thread)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -104,7 +105,7 @@ class BotApiStandIn:
             time.sleep(0.05)
         raise AssertionError(f"the Bot API stand-in did not see it in {timeout}s; calls: {self.calls}")
 
-    async def wait_for_async(self, predicate: Callable[["BotApiStandIn"], Any], timeout: float = 10.0) -> Any:
+    async def wait_for_async(self, predicate: Callable[[BotApiStandIn], Any], timeout: float = 10.0) -> Any:
         """Same, from async code."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -131,7 +132,7 @@ class BotApiStandIn:
             return _error(404, "Not Found")
         return web.json_response({"ok": True, "result": answer})
 
-    def _answer(self, method: str, params: Dict[str, Any]) -> Any:
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
         if method in ("sendMessage", "sendPhoto"):
@@ -162,13 +163,13 @@ class BotApiStandIn:
         return None
 
 
-async def _params(request: web.Request) -> Dict[str, Any]:
+async def _params(request: web.Request) -> dict[str, Any]:
     """The call's parameters, decoded the way Telegram does: JSON bodies, or forms with JSON values."""
     if request.content_type == "application/json":
         body = await request.json()
         return body if isinstance(body, dict) else {}
     form = await request.post()
-    params: Dict[str, Any] = {}
+    params: dict[str, Any] = {}
     for key, value in form.items():
         if not isinstance(value, str):
             continue
@@ -179,8 +180,8 @@ async def _params(request: web.Request) -> Dict[str, Any]:
     return params
 
 
-def _error(error_code: int, description: str, parameters: Optional[dict] = None) -> web.Response:
-    body: Dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
+def _error(error_code: int, description: str, parameters: dict | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=error_code)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from channels.telegram.client import TelegramBot
+from bot.settings import Secret
 from channels.telegram.buttons import (
     MAX_CALLBACK_BYTES,
     SHORT_ID_PREFIX,
@@ -14,8 +14,8 @@ from channels.telegram.buttons import (
     needs_short_id,
     payload_of,
 )
+from channels.telegram.client import TelegramBot
 from channels.telegram.output import MAX_TELEGRAM_CHARS, TelegramDeliveryError, TelegramOutput, split_text
-from bot.settings import Secret
 from tests.channels.conftest import TOKEN
 
 LONG_PAYLOAD = '/inform{"order_number": "DD2024052012345", "remedy": "refund", "note": "退款到原支付账户"}'
@@ -23,7 +23,7 @@ LONG_PAYLOAD = '/inform{"order_number": "DD2024052012345", "remedy": "refund", "
 
 @pytest.fixture
 def output(telegram_bot, redis_client) -> TelegramOutput:
-    return TelegramOutput(telegram_bot, lambda: redis_client, max_retry_wait=1)
+    return TelegramOutput(telegram_bot, redis_client, max_retry_wait=1)
 
 
 async def test_a_reply_is_one_send_message_to_the_chat_and_the_bot_is_initialized_once(output, bot_api):
@@ -129,7 +129,7 @@ async def test_an_agent_message_raises_when_worth_retrying_and_is_dropped_when_i
 
 async def test_a_rejected_token_is_reported_without_the_token(bot_api, redis_client):
     wrong = TelegramBot(Secret("999:wrong-token"), bot_api.base_url)
-    output = TelegramOutput(wrong, lambda: redis_client)
+    output = TelegramOutput(wrong, redis_client)
     with pytest.raises(TelegramDeliveryError) as error:
         await output.send_agent_message("tg-5", "x", "alice")
     assert "rejected TELEGRAM_TOKEN" in str(error.value) and "wrong-token" not in str(error.value)

@@ -3,22 +3,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
+from dataclasses import replace
 
 import aiohttp
 import pytest
 
-from bot.handoff.store import HandoffRecord, HandoffStore
 from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.store import HandoffRecord, HandoffStore
+from bot.settings import Secret
+from bot.wiring import Wiring
+from channels import services as channel_services
 from channels.telegram.channel import MAX_BODY_BYTES, TelegramInput
 from channels.telegram.client import TelegramSetupError
-from bot.settings import Secret
 from tests.channels.conftest import (
     SECRET,
     TOKEN,
     ScriptedBot,
     callback_update,
     domain_text,
+    outage_warnings,
     serve_channel,
     text_update,
 )
@@ -203,29 +208,42 @@ async def test_an_agent_message_to_a_chat_that_blocked_the_bot_is_not_retried_fo
     assert outbox.pending("telegram") == 0 and len(bot_api.calls_of("sendMessage")) == 1
 
 
-async def test_redis_down_is_a_503_so_telegram_delivers_the_update_again(make_channel, bot_api):
-    import redis as redis_lib
+@pytest.mark.parametrize("update", [text_update(90, "你好"), callback_update(91, "~p:" + "0" * 20)],
+                         ids=["text", "button-with-a-long-payload"])
+async def test_redis_down_is_a_503_so_telegram_delivers_the_update_again(webhook, bot_api, embedded_redis, caplog,
+                                                                         update):
+    embedded_redis.stop()
+    with caplog.at_level(logging.WARNING):
+        answer = await webhook.post(update)
+        await webhook.settled()
+    assert answer.status == 503
+    assert webhook.bot.messages == [] and bot_api.calls == []
+    [warning] = outage_warnings(caplog.records)
+    assert warning.getMessage() == "telegram: a message was not handled, Redis unavailable (ConnectionError)"
 
-    dead = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    channel = make_channel(redis_client=lambda: dead)
-    async with serve_channel(channel, ScriptedBot()) as base, aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/webhooks/telegram/webhook", json=text_update(90, "你好"),
-                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as answer:
-            assert answer.status == 503
 
-
-def test_the_channel_will_not_run_without_a_secret_or_a_token():
+def test_the_channel_will_not_run_without_a_secret_or_a_token(services, wiring):
     with pytest.raises(TelegramSetupError):
-        TelegramInput(Secret(TOKEN), Secret(""))
+        TelegramInput(Secret(TOKEN), Secret(""), services)
     with pytest.raises(TelegramSetupError):
-        TelegramInput(Secret(""), Secret(SECRET))
+        TelegramInput(Secret(""), Secret(SECRET), services)
     with pytest.raises(TelegramSetupError):
         TelegramInput.from_credentials({"token": TOKEN})
 
 
-def test_from_credentials_reads_the_api_address_from_the_settings(monkeypatch):
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
+def test_from_credentials_takes_the_api_address_and_services_from_the_process_wiring(wiring, redis_client):
+    channel_services.install(Wiring(replace(wiring.settings, telegram_api_base_url="http://127.0.0.1:9/bot"), redis_client))
     channel = TelegramInput.from_credentials({"token": TOKEN, "secret_token": SECRET})
     assert channel.name() == "telegram" and channel.url_prefix() == "telegram"
     assert channel.telegram.bot.base_url == f"http://127.0.0.1:9/bot{TOKEN}"
+    assert channel.services.redis is redis_client
     assert TOKEN not in repr(channel.__dict__)
+
+
+def test_without_an_installed_wiring_the_channel_says_how_to_start_rasa():
+    previous = channel_services.install(None)
+    try:
+        with pytest.raises(RuntimeError, match=r"bot\.ops\.rasa_server"):
+            TelegramInput.from_credentials({"token": TOKEN, "secret_token": SECRET})
+    finally:
+        channel_services.install(previous)

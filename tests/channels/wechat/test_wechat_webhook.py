@@ -6,25 +6,29 @@ what it was told and answers through the output channel it is given, as Rasa doe
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Dict, Iterator, List, Optional
 
 import aiohttp
 import pytest
-import redis
 from rasa.core.channels.channel import UserMessage, register
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
-from bot.handoff.store import HandoffRecord, HandoffStore
 from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.store import HandoffRecord, HandoffStore
 from bot.settings import Settings, SettingsError
+from bot.wiring import Wiring
+from channels import services as channel_services
+from channels.services import ChannelServices
 from channels.wechat.channel import WeChatInput, conversation_id, openid_of
-from channels.wechat.replies import ChoiceMemory
 from channels.wechat.pushes import MAX_XML_BYTES, parse_xml
+from channels.wechat.replies import ChoiceMemory
+from tests.channels.conftest import outage_warnings
 from tests.channels.wechat.wechat_support import (
     ACCOUNT,
     AES_KEY,
@@ -52,7 +56,7 @@ class StandInBot:
     """Answers like the assistant would, without a model: enough to exercise the channel."""
 
     def __init__(self) -> None:
-        self.heard: List[UserMessage] = []
+        self.heard: list[UserMessage] = []
         self.slow_seconds = 1.5
 
     async def handle_message(self, message: UserMessage) -> None:
@@ -85,7 +89,7 @@ class StandInBot:
         else:
             await out.send_response(to, {"text": f"收到:{text}"})
 
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m.text for m in self.heard]
 
 
@@ -106,7 +110,7 @@ class Webhook:
         self.channel = channel
         self.session = session
 
-    async def post(self, body, query: Optional[Dict[str, str]] = None, content_type: str = "text/xml") -> Answer:
+    async def post(self, body, query: dict[str, str] | None = None, content_type: str = "text/xml") -> Answer:
         data = body.encode() if isinstance(body, str) else body
         async with self.session.post(webhook_url(self.port, signed_query() if query is None else query), data=data,
                                      headers={"Content-Type": content_type}) as response:
@@ -118,7 +122,7 @@ class Webhook:
         assert answer.status == 200, answer
         return answer.text
 
-    async def get(self, query: Dict[str, str]) -> Answer:
+    async def get(self, query: dict[str, str]) -> Answer:
         async with self.session.get(webhook_url(self.port, query)) as response:
             return Answer(response.status, (await response.read()).decode(errors="replace"))
 
@@ -131,7 +135,7 @@ def standin() -> Iterator[WeChatStandIn]:
 
 
 @pytest.fixture
-def start(redis_client: redis.Redis, standin: WeChatStandIn, monkeypatch):
+def start(services: ChannelServices, standin: WeChatStandIn, monkeypatch):
     """``async with start(aes_key=…, reply_seconds=…) as webhook`` — a fresh server each time."""
     # Sanic's test mode lets one process start several apps (it rewrites some methods per app).
     monkeypatch.setattr(Sanic, "test_mode", True)
@@ -139,8 +143,8 @@ def start(redis_client: redis.Redis, standin: WeChatStandIn, monkeypatch):
     @asynccontextmanager
     async def running(aes_key: str = "", reply_seconds: float = 2.0) -> AsyncIterator[Webhook]:
         bot = StandInBot()
-        channel = WeChatInput(APP_ID, APP_SECRET, TOKEN, aes_key=aes_key, api_base_url=standin.url,
-                              reply_seconds=reply_seconds, redis_client=redis_client)
+        channel = WeChatInput(APP_ID, APP_SECRET, TOKEN, services, aes_key=aes_key, api_base_url=standin.url,
+                              reply_seconds=reply_seconds)
         app = Sanic(f"wechat_test_{uuid.uuid4().hex}")
         app.ctx.agent = bot
         register([channel], app, route="/webhooks/")  # as Rasa mounts channels: /webhooks/wechat/
@@ -161,7 +165,7 @@ def start(redis_client: redis.Redis, standin: WeChatStandIn, monkeypatch):
     return running
 
 
-def reply_content(body: str) -> Dict[str, str]:
+def reply_content(body: str) -> dict[str, str]:
     fields = parse_xml(body)
     assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"]) == (OPENID, ACCOUNT, "text")
     return fields
@@ -300,12 +304,15 @@ async def test_a_slow_answer_says_success_at_once_then_arrives_by_the_api_exactl
         assert len(standin.sent) == 1 and webhook.bot.texts() == ["slow"]
 
 
-async def test_without_redis_the_answer_is_503_so_wechat_retries_not_a_500(start, embedded_redis):
+async def test_without_redis_the_answer_is_503_so_wechat_retries_not_a_500(start, embedded_redis, caplog):
     async with start() as webhook:
         embedded_redis.stop()
-        answer = await webhook.post(text_xml("你好", msg_id="21"))
+        with caplog.at_level(logging.WARNING):
+            answer = await webhook.post(text_xml("你好", msg_id="21"))
         assert answer.status == 503 and "Traceback" not in answer.text
         assert webhook.bot.heard == []
+    [warning] = outage_warnings(caplog.records)
+    assert warning.getMessage() == "wechat: a message was not handled, Redis unavailable (ConnectionError)"
 
 
 async def test_a_reply_too_long_for_one_message_arrives_in_pieces(start, standin):
@@ -357,14 +364,14 @@ async def test_a_hand_back_lets_the_bot_close_the_loop_on_wechat(start, standin,
         assert webhook.bot.texts()[-1] == "/affirm"
 
 
-def test_the_channel_takes_its_secrets_from_credentials_and_the_rest_from_the_settings(monkeypatch):
-    monkeypatch.setenv("WECHAT_AES_KEY", AES_KEY)
-    monkeypatch.setenv("WECHAT_API_BASE_URL", "http://127.0.0.1:9/cgi-bin/")
-    monkeypatch.setenv("WECHAT_REPLY_SECONDS", "3.5")
+def test_the_channel_takes_its_secrets_from_credentials_and_the_rest_from_the_process_wiring(wiring, redis_client):
+    environment = {"WECHAT_AES_KEY": AES_KEY, "WECHAT_API_BASE_URL": "http://127.0.0.1:9/cgi-bin/", "WECHAT_REPLY_SECONDS": "3.5"}
+    channel_services.install(Wiring(Settings.from_env(environment), redis_client))
     channel = WeChatInput.from_credentials({"app_id": APP_ID, "app_secret": APP_SECRET, "token": TOKEN})
     assert channel.security.crypto is not None and channel.security.token == TOKEN
     assert (channel.api_base_url, channel.reply_seconds, channel.name()) == ("http://127.0.0.1:9/cgi-bin/", 3.5, "wechat")
-    monkeypatch.delenv("WECHAT_AES_KEY")
+    assert channel.services.redis is redis_client
+    channel_services.install(Wiring(Settings.from_env({}), redis_client))
     assert WeChatInput.from_credentials({"app_id": APP_ID, "app_secret": APP_SECRET, "token": TOKEN}).security.crypto is None
     with pytest.raises(RasaException):
         WeChatInput.from_credentials(None)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
 from channels.messages import MAX_MESSAGE_CHARS
+from channels.wechat.pushes import GREET, MAX_XML_BYTES, NON_TEXT, BadXml, parse_xml, read_message
 from channels.wechat.replies import (
     MAX_TEXT_BYTES,
     ChoiceMemory,
@@ -18,7 +19,6 @@ from channels.wechat.replies import (
     text_reply_xml,
 )
 from channels.wechat.security import SafeModeError, SignatureError, WeChatSecurity
-from channels.wechat.pushes import GREET, MAX_XML_BYTES, NON_TEXT, BadXml, parse_xml, read_message
 from tests.channels.wechat.wechat_support import (
     ACCOUNT,
     AES_KEY,
@@ -33,7 +33,6 @@ from tests.channels.wechat.wechat_support import (
     signed_query,
     text_xml,
 )
-
 
 # --- parsing ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import urllib.parse
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
@@ -44,14 +44,14 @@ class WeChatStandIn:
         self.app_id = app_id
         self.secret = secret
         self.token_requests = 0
-        self.sent: List[Dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
         self.valid_tokens: set = set()
-        self._rejections: List[int] = []
+        self._rejections: list[int] = []
         self._counter = itertools.count(1)
         self._changed = threading.Condition()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._thread: Optional[threading.Thread] = None
-        self._runner: Optional[web.AppRunner] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
         self.port = 0
 
     @property
@@ -63,11 +63,11 @@ class WeChatStandIn:
         """Answer the next customer-service send with ``errcode`` (e.g. 40001: token invalid)."""
         self._rejections.append(errcode)
 
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         """The contents of the text messages sent so far."""
         return [m["text"]["content"] for m in self.sent]
 
-    def wait_for_sent(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
+    def wait_for_sent(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Block until ``count`` messages were sent; return them."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -106,7 +106,7 @@ class WeChatStandIn:
             self._changed.notify_all()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
-    def start(self) -> "WeChatStandIn":
+    def start(self) -> WeChatStandIn:
         """Serve in a thread of its own."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -145,7 +145,7 @@ def signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
-def signed_query(token: str = TOKEN, timestamp: Optional[str] = None, nonce: str = "nonce123", **extra: str) -> Dict[str, str]:
+def signed_query(token: str = TOKEN, timestamp: str | None = None, nonce: str = "nonce123", **extra: str) -> dict[str, str]:
     """The query string WeChat adds to every push."""
     timestamp = timestamp or str(int(time.time()))
     return {"signature": signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
@@ -186,7 +186,7 @@ def encrypted(xml: str, nonce: str = "nonce456", token: str = TOKEN, aes_key: st
     return query, body
 
 
-def decrypt_reply(reply: str, query: Dict[str, str], token: str = TOKEN, aes_key: str = AES_KEY, app_id: str = APP_ID) -> str:
+def decrypt_reply(reply: str, query: dict[str, str], token: str = TOKEN, aes_key: str = AES_KEY, app_id: str = APP_ID) -> str:
     """Open an encrypted passive reply with wechatpy, checking its signature."""
     from channels.wechat.pushes import parse_xml
 
@@ -195,6 +195,6 @@ def decrypt_reply(reply: str, query: Dict[str, str], token: str = TOKEN, aes_key
     return crypto.decrypt_message(reply, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"])
 
 
-def webhook_url(port: int, query: Dict[str, str]) -> str:
+def webhook_url(port: int, query: dict[str, str]) -> str:
     """The channel's webhook with ``query``."""
     return f"http://127.0.0.1:{port}/webhooks/wechat/webhook?{urllib.parse.urlencode(query)}"

@@ -1,0 +1,146 @@
+"""The one way from a channel to the bot: the handoff gate, the action-server check, then Rasa.
+
+Every input channel cleans the user's text (channels.messages) and hands it here, so each
+message meets the same steps and fails the same way:
+
+1. the gate (bot.handoff.gate), in a thread: a repeated message id is dropped; while a person
+   has the conversation the words go to the handoff transcript, not to the bot;
+2. the action server's health (channels.resilience): when it is down the user gets an apology
+   and a person, without the bot;
+3. Rasa (the ``on_new_message`` Rasa gave the channel's blueprint).
+
+When Redis cannot be reached the message is not handled: one warning line is logged (no
+traceback) and :class:`Unavailable` is raised. The webhooks answer it with HTTP 503, so the
+sender tries again; the web chat tells the user (channels.notices).
+
+``handle`` runs all three steps. A channel that answers its webhook before the bot's turn
+(Telegram) or changes the text between the gate and the bot (WeChat's numbered options)
+calls the two halves, ``admit`` and ``to_bot``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import redis
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint
+
+from bot.handoff.gate import GateDecision, HandoffGate
+from bot.handoff.intake import HandoffIntake
+from channels.resilience import actions_available, apologise_and_hand_over
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+T = TypeVar("T")
+# What a blocking Redis call raises when the server is unreachable: redis-py wraps most socket
+# errors in its ConnectionError, a few reach the caller as the socket's OSError.
+REDIS_DOWN = (redis.RedisError, OSError)
+
+
+class Unavailable(Exception):
+    """Redis could not be reached, so the message was not handled; it may be sent again."""
+
+
+def _unavailable(channel: str, error: BaseException) -> Unavailable:
+    # The error's kind only: its text may name the Redis address or quote the user.
+    kind = type(error).__name__
+    logger.warning("%s: a message was not handled, Redis unavailable (%s)", channel, kind)
+    return Unavailable(kind)
+
+
+async def in_thread(channel: str, call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)``, blocking Redis work of ``channel``, in a thread; Unavailable without Redis."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except REDIS_DOWN as error:
+        raise _unavailable(channel, error) from None
+
+
+def _redis_failure(error: BaseException) -> BaseException | None:
+    """The Redis error behind ``error``, if any (Rasa's lock store wraps it in a LockError)."""
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, redis.RedisError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+class Pipeline:
+    """Gate, action-server check and Rasa for a user's cleaned message, the same for every channel."""
+
+    def __init__(
+        self,
+        gate: HandoffGate,
+        intake: HandoffIntake,
+        on_new_message: OnNewMessage | None = None,
+        agent: Callable[[], Any | None] = lambda: None,
+    ) -> None:
+        self._gate = gate
+        self._intake = intake
+        self._on_new_message = on_new_message
+        self._agent = agent
+
+    def serving(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> Pipeline:
+        """This pipeline ending in Rasa's ``on_new_message``, for a channel's ``blueprint``.
+
+        Rasa's agent (whose action server is checked) is the server's ``app.ctx.agent``, read
+        per message: loading another model replaces it.
+        """
+        server: dict[str, Any] = {}
+
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Any, _loop: Any = None) -> None:
+            server["app"] = app
+
+        def agent() -> Any | None:
+            return getattr(server["app"].ctx, "agent", None) if "app" in server else None
+
+        return Pipeline(self._gate, self._intake, on_new_message, agent)
+
+    def agent(self) -> Any | None:
+        """Rasa's agent once the server has started, else None."""
+        return self._agent()
+
+    async def admit(self, channel: str, sender: str, text: str, message_id: str | None = None) -> GateDecision:
+        """The gate's decision for the message (recorded for the agent if a person has the conversation)."""
+        return await in_thread(channel, self._gate.route, channel, sender, text, message_id)
+
+    async def to_bot(self, message: UserMessage) -> None:
+        """Rasa's turn, or, with the action server down, an apology and a person."""
+        if self._on_new_message is None:
+            raise RuntimeError("this pipeline does not serve a channel yet: use Pipeline.serving")
+        agent = self.agent()
+        try:
+            if agent is None or await actions_available(agent):
+                await self._on_new_message(message)
+                return
+            logger.error("action server unreachable: handing conversation over without the bot")
+            await apologise_and_hand_over(agent, message, self._intake)
+        except Exception as error:
+            failure = _redis_failure(error)
+            if failure is None:
+                raise
+            raise _unavailable(message.input_channel or "channel", failure) from None
+
+    async def handle(
+        self,
+        text: str,
+        sender: str,
+        channel: str,
+        output: OutputChannel,
+        message_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> GateDecision:
+        """The gate, then (if the message is for the bot) the bot's turn, answering on ``output``."""
+        decision = await self.admit(channel, sender, text, message_id)
+        if decision.to_bot:
+            message = UserMessage(text, output, sender, input_channel=channel, message_id=message_id, metadata=metadata)
+            await self.to_bot(message)
+        return decision
