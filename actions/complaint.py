@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,14 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.order_number import NO_ORDER_NUMBER, validate_order_number
-from bot.service.complaints import ComplaintPlaybook
 from bot.backends.orders import OrderBackend
+from bot.service import ticket_tags
+from bot.service.complaints import ComplaintPlaybook
+from bot.service.identity import OrderAccess
 from bot.service.tickets import TicketStore
 
 
 def _complaint_text(tracker: Tracker) -> str:
     """The user's words since the complaint began (the latest complaint message and what followed)."""
-    texts: List[str] = []
+    texts: list[str] = []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             texts.append(event.get("text") or "")
@@ -32,10 +34,10 @@ class ActionStartComplaint(Action):
     def __init__(self, playbook: ComplaintPlaybook) -> None:
         self._playbook = playbook
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_complaint"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         playbook = self._playbook
         complaint_type = playbook.classify(tracker.latest_message.get("text") or "")
         language = tracker.get_slot("language")
@@ -47,22 +49,23 @@ class ActionStartComplaint(Action):
 class ValidateComplaintForm(FormValidationAction):
     """Checks the order number and which remedy the user chose."""
 
-    def __init__(self, orders: OrderBackend, playbook: ComplaintPlaybook) -> None:
+    def __init__(self, orders: OrderBackend, playbook: ComplaintPlaybook, access: OrderAccess) -> None:
         self._orders = orders
         self._playbook = playbook
+        self._access = access
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_complaint_form"
 
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """DD + 13 digits that the order system knows, or "none" when the user has no number."""
-        return validate_order_number(value, dispatcher, self._orders)
+        return validate_order_number(value, dispatcher, self._orders, self._access, tracker)
 
     async def validate_remedy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """One of the offered remedies, by number, title or keyword."""
         playbook = self._playbook
         offered = tracker.get_slot("offered_remedies") or []
@@ -78,10 +81,10 @@ class ActionAskRemedy(Action):
     def __init__(self, playbook: ComplaintPlaybook) -> None:
         self._playbook = playbook
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_remedy"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         playbook = self._playbook
         language = tracker.get_slot("language")
         remedies = playbook.remedies_for(playbook.get(tracker.get_slot("complaint_type")))
@@ -98,10 +101,10 @@ class ActionConfirmRemedy(Action):
         self._playbook = playbook
         self._tickets = tickets
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_confirm_remedy"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         playbook = self._playbook
         tickets = self._tickets
         language = tracker.get_slot("language")
@@ -114,7 +117,7 @@ class ActionConfirmRemedy(Action):
             summary=_complaint_text(tracker),
             due_in=dt.timedelta(hours=playbook.feedback_hours),
             department="customer_service",
-            tags=("投诉", tracker.get_slot("complaint_type") or "general"),
+            tags=(ticket_tags.COMPLAINT, tracker.get_slot("complaint_type") or "general"),
             order_number="" if order_number in (None, NO_ORDER_NUMBER) else order_number,
             remedy=remedy.remedy_id,
         )

@@ -1,11 +1,14 @@
 """Every custom action of the assistant, built with its collaborators from the process's wiring."""
 from __future__ import annotations
 
-from typing import List
-
 from rasa_sdk import Action
 
-from actions.complaint import ActionAskRemedy, ActionConfirmRemedy, ActionStartComplaint, ValidateComplaintForm
+from actions.complaint import (
+    ActionAskRemedy,
+    ActionConfirmRemedy,
+    ActionStartComplaint,
+    ValidateComplaintForm,
+)
 from actions.faq import ActionAnswerFaq
 from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
 from actions.feedback import ActionSaveRating, ValidateRatingForm
@@ -16,13 +19,18 @@ from actions.handoff import (
     ActionHandback,
     ActionRequestHuman,
 )
-from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm, ValidateRefundStatusForm
+from actions.orders import (
+    ActionOrderStatus,
+    ActionRefundStatus,
+    ValidateOrderStatusForm,
+    ValidateRefundStatusForm,
+)
 from actions.suggestion import ActionRecordSuggestion
 from actions.triage import ValidateSlotMappings
 from bot.wiring import Wiring
 
 
-def build_actions(wiring: Wiring) -> List[Action]:
+def build_actions(wiring: Wiring) -> list[Action]:
     """One instance of every action, sharing the services of ``wiring``."""
     return [
         ActionAnswerFaq(wiring.knowledge),
@@ -34,17 +42,17 @@ def build_actions(wiring: Wiring) -> List[Action]:
             complaints_in_window=wiring.intake.complaints_in_window,
         ),
         ActionStartComplaint(wiring.playbook),
-        ValidateComplaintForm(wiring.orders, wiring.playbook),
+        ValidateComplaintForm(wiring.orders, wiring.playbook, wiring.order_access),
         ActionAskRemedy(wiring.playbook),
         ActionConfirmRemedy(wiring.playbook, wiring.tickets),
-        ActionRecordSuggestion(wiring.suggestion_router, wiring.tickets),
+        ActionRecordSuggestion(wiring.suggestion_router, wiring.tickets, wiring.labels),
         ActionHandleFault(wiring.incidents, wiring.tickets),
         ActionHandleAccountSecurity(wiring.tickets),
         ActionHandlePaymentProblem(wiring.tickets),
-        ValidateOrderStatusForm(wiring.orders),
-        ValidateRefundStatusForm(wiring.orders),
-        ActionOrderStatus(wiring.orders, wiring.tickets),
-        ActionRefundStatus(wiring.orders),
+        ValidateOrderStatusForm(wiring.orders, wiring.order_access),
+        ValidateRefundStatusForm(wiring.orders, wiring.order_access),
+        ActionOrderStatus(wiring.orders, wiring.tickets, wiring.order_access),
+        ActionRefundStatus(wiring.orders, wiring.order_access),
         ValidateRatingForm(),
         ActionSaveRating(wiring.feedback),
         ActionRequestHuman(wiring.intake),

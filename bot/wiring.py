@@ -9,7 +9,6 @@ Tests build a ``Wiring`` on their own settings and Redis.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Dict, Optional
 
 import redis
 
@@ -28,7 +27,9 @@ from bot.ops.redis_client import connect
 from bot.service.complaints import ComplaintPlaybook
 from bot.service.escalation import EscalationRules
 from bot.service.feedback import FeedbackStore
+from bot.service.identity import OrderAccess
 from bot.service.incidents import IncidentBoard
+from bot.service.labels import Labels
 from bot.service.suggestions import SuggestionRouter
 from bot.service.tickets import TicketStore
 from bot.service.triage import TriageRules
@@ -38,7 +39,7 @@ from bot.settings import Settings
 class Wiring:
     """Builds each service of one process on first use, from ``settings``, and keeps it."""
 
-    def __init__(self, settings: Settings, redis_client: Optional[redis.Redis] = None) -> None:
+    def __init__(self, settings: Settings, redis_client: redis.Redis | None = None) -> None:
         self.settings = settings
         self._redis_client = redis_client
 
@@ -80,6 +81,11 @@ class Wiring:
         return FeedbackStore(self.redis)
 
     @cached_property
+    def order_access(self) -> OrderAccess:
+        """Who may see which order: owners by channel, others after the phone's last four digits."""
+        return OrderAccess(self.redis, self.customers)
+
+    @cached_property
     def intake(self) -> HandoffIntake:
         """Hands a conversation to a person: queued with its context, or a call-back ticket."""
         return HandoffIntake(
@@ -110,7 +116,7 @@ class Wiring:
         return EscalationRules.load()
 
     @cached_property
-    def while_waiting(self) -> Dict[str, str]:
+    def while_waiting(self) -> dict[str, str]:
         """Responses still given before a high-priority transfer, by intent (escalation.yml)."""
         return dict(load_mapping(SERVICE_DIR / "escalation.yml").get("while_waiting") or {})
 
@@ -128,6 +134,11 @@ class Wiring:
     def suggestion_router(self) -> SuggestionRouter:
         """data/service/suggestions.yml."""
         return SuggestionRouter.load()
+
+    @cached_property
+    def labels(self) -> Labels:
+        """data/service/labels.yml: the names of tags, departments, categories …"""
+        return Labels.load()
 
     # The company's systems.
 

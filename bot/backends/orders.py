@@ -6,9 +6,10 @@ To connect a real order system, write a class with ``get_order(order_number)`` r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Protocol
+from typing import Protocol
 
 from bot.datafiles.config_files import load_mapping
 from bot.language import localized
@@ -37,13 +38,21 @@ class Order:
     promised_by: dt.date
     carrier: Mapping[str, str]
     tracking_number: str = ""
-    refund: Optional[Refund] = None
+    refund: Refund | None = None
+    # The phone number given with the order: its last four digits verify the owner (身份核实).
+    phone: str = ""
 
-    def item_names(self, language: Optional[str]) -> str:
+    @property
+    def phone_last4(self) -> str:
+        """The last four digits of the order's phone, or "" when it has none."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return digits[-4:] if len(digits) >= 4 else ""
+
+    def item_names(self, language: str | None) -> str:
         """The ordered items in ``language``."""
         return localized(self.items, language)
 
-    def carrier_name(self, language: Optional[str]) -> str:
+    def carrier_name(self, language: str | None) -> str:
         """The carrier in ``language`` (empty before shipping)."""
         return localized(self.carrier, language) if self.carrier else ""
 
@@ -55,7 +64,7 @@ class Order:
 class OrderBackend(Protocol):
     """What the assistant asks of an order system."""
 
-    def get_order(self, order_number: str) -> Optional[Order]:
+    def get_order(self, order_number: str) -> Order | None:
         """The order with ``order_number`` (``DD`` + 13 digits), or None if there is none."""
 
 
@@ -63,7 +72,7 @@ class DemoOrderBackend:
     """Orders from data/demo/orders.yml: sample data for demos and tests."""
 
     def __init__(self, path: Path = PROJECT_ROOT / "data" / "demo" / "orders.yml") -> None:
-        self._orders: Dict[str, Order] = {}
+        self._orders: dict[str, Order] = {}
         for entry in load_mapping(path).get("orders") or []:
             refund = entry.get("refund")
             order = Order(
@@ -75,9 +84,10 @@ class DemoOrderBackend:
                 carrier=entry.get("carrier") or {},
                 tracking_number=entry.get("tracking_number", ""),
                 refund=Refund(refund["status"], float(refund["amount"])) if refund else None,
+                phone=str(entry.get("phone") or ""),
             )
             self._orders[order.order_number] = order
 
-    def get_order(self, order_number: str) -> Optional[Order]:
+    def get_order(self, order_number: str) -> Order | None:
         """The demo order, or None."""
         return self._orders.get(order_number)

@@ -4,20 +4,27 @@ import datetime as dt
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.complaint import ActionAskRemedy, ActionConfirmRemedy, ActionStartComplaint, ValidateComplaintForm
+from actions.complaint import (
+    ActionAskRemedy,
+    ActionConfirmRemedy,
+    ActionStartComplaint,
+    ValidateComplaintForm,
+)
 from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
 from actions.feedback import ActionSaveRating, ValidateRatingForm
 from actions.orders import ActionOrderStatus, ActionRefundStatus, ValidateOrderStatusForm
 from actions.suggestion import ActionRecordSuggestion
 from actions.triage import ValidateSlotMappings
-from bot.service.complaints import ComplaintPlaybook
 from bot.backends.customers import DemoCustomerDirectory
-from bot.service.feedback import FeedbackStore
-from bot.service.incidents import IncidentBoard
 from bot.backends.orders import DemoOrderBackend
+from bot.service.complaints import ComplaintPlaybook
+from bot.service.escalation import EscalationRules
+from bot.service.feedback import FeedbackStore
+from bot.service.identity import OrderAccess
+from bot.service.incidents import IncidentBoard
+from bot.service.labels import Labels
 from bot.service.suggestions import SuggestionRouter
 from bot.service.tickets import TicketStore
-from bot.service.escalation import EscalationRules
 from bot.service.triage import TriageRules
 from tests.actions.conftest import make_tracker
 
@@ -85,8 +92,18 @@ async def test_remedies_fit_the_type_and_are_numbered_buttons():
     assert message["options"].startswith("1. Exchange plus a small gift")
 
 
-async def test_the_complaint_form_validates_order_number_and_remedy():
-    form = ValidateComplaintForm(DemoOrderBackend(), ComplaintPlaybook.load())
+@pytest.fixture
+def access(redis_client):
+    return OrderAccess(redis_client, DemoCustomerDirectory())
+
+
+def owner(**slots):
+    """The demo customer, known by Telegram (which vouches for who writes)."""
+    return make_tracker("", slots=slots, sender_id="demo-user", channel="telegram")
+
+
+async def test_the_complaint_form_validates_order_number_and_remedy(access):
+    form = ValidateComplaintForm(DemoOrderBackend(), ComplaintPlaybook.load(), access)
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("", slots={"offered_remedies": ["expedite", "coupon", "refund"]})
     assert await form.validate_order_number("DD2026110500123", dispatcher, tracker, {}) == {"order_number": "DD2026110500123"}
@@ -110,10 +127,17 @@ async def test_confirming_a_remedy_discloses_risk_commits_a_time_and_opens_a_tic
 
 async def test_a_suggestion_is_tagged_and_routed(tickets):
     tracker = make_tracker("建议快递可以送货上门", intent="suggestion", slots={"priority": "low"})
-    dispatcher, slots = await run(ActionRecordSuggestion(SuggestionRouter.load(), tickets), tracker)
-    assert dispatcher.messages[0]["department"] == "物流部"
+    dispatcher, slots = await run(ActionRecordSuggestion(SuggestionRouter.load(), tickets, Labels.load()), tracker)
+    # Stored: identifiers; said: their names from labels.yml.
+    assert (dispatcher.messages[0]["department"], dispatcher.messages[0]["tag"]) == ("物流部", "用户需求")
     ticket = tickets.get(slots["ticket_id"])
-    assert ticket.tags == ("用户需求",) and ticket.department == "logistics" and ticket.category == "suggestion"
+    assert ticket.tags == ("user_need",) and ticket.department == "logistics" and ticket.category == "suggestion"
+
+
+async def test_a_suggestion_in_english_is_answered_with_english_names(tickets):
+    tracker = make_tracker("please offer delivery on sundays", intent="suggestion", slots={"priority": "low", "language": "en"})
+    dispatcher, _ = await run(ActionRecordSuggestion(SuggestionRouter.load(), tickets, Labels.load()), tracker)
+    assert (dispatcher.messages[0]["department"], dispatcher.messages[0]["tag"]) == ("Logistics team", "User need")
 
 
 @pytest.mark.parametrize(
@@ -137,13 +161,15 @@ async def test_urgent_cases_open_urgent_tickets(tickets):
     "order_number, response",
     [("DD2026110500123", "utter_order_shipped"), ("DD2026102200456", "utter_order_delivered"), ("none", "utter_order_number_needed")],
 )
-async def test_order_status(tickets, order_number, response):
-    dispatcher, _ = await run(ActionOrderStatus(DemoOrderBackend(), tickets, lambda: TODAY), make_tracker("", slots={"order_number": order_number}))
+async def test_order_status(tickets, access, order_number, response):
+    dispatcher, _ = await run(ActionOrderStatus(DemoOrderBackend(), tickets, access, lambda: TODAY), owner(order_number=order_number))
     assert responses(dispatcher) == [response]
 
 
-async def test_an_overdue_order_apologises_and_escalates_priority(tickets):
-    dispatcher, slots = await run(ActionOrderStatus(DemoOrderBackend(), tickets, lambda: TODAY), make_tracker("", slots={"order_number": "DD2026100100789"}))
+async def test_an_overdue_order_apologises_and_escalates_priority(tickets, redis_client):
+    vip = OrderAccess(redis_client, DemoCustomerDirectory())
+    tracker = make_tracker("", slots={"order_number": "DD2026100100789"}, sender_id="vip-user", channel="wechat")
+    dispatcher, slots = await run(ActionOrderStatus(DemoOrderBackend(), tickets, vip, lambda: TODAY), tracker)
     assert responses(dispatcher) == ["utter_order_awaiting_shipment", "utter_order_overdue"]
     assert slots["priority"] == "high"
     assert tickets.get(slots["ticket_id"]).priority == "high"
@@ -153,14 +179,14 @@ async def test_an_overdue_order_apologises_and_escalates_priority(tickets):
     "order_number, response",
     [("DD2026102200456", "utter_refund_processing"), ("DD2026110800321", "utter_refund_refunded"), ("DD2026110500123", "utter_refund_none")],
 )
-async def test_refund_status(order_number, response):
-    dispatcher, _ = await run(ActionRefundStatus(DemoOrderBackend()), make_tracker("", slots={"order_number": order_number}))
+async def test_refund_status(access, order_number, response):
+    dispatcher, _ = await run(ActionRefundStatus(DemoOrderBackend(), access), owner(order_number=order_number))
     assert responses(dispatcher) == [response]
 
 
-async def test_order_form_shares_the_order_number_check():
+async def test_order_form_shares_the_order_number_check(access):
     dispatcher = CollectingDispatcher()
-    result = await ValidateOrderStatusForm(DemoOrderBackend()).validate_order_number("dd2026110500123", dispatcher, make_tracker(), {})
+    result = await ValidateOrderStatusForm(DemoOrderBackend(), access).validate_order_number("dd2026110500123", dispatcher, make_tracker(), {})
     assert result == {"order_number": "DD2026110500123"}
 
 
