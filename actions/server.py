@@ -7,12 +7,13 @@ process, so the knowledge base is read once and Redis is one connection pool.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import zlib
-from typing import List, Optional
 
+import redis
 from rasa_sdk import Action, utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import configure_cors, create_argument_parser
@@ -29,7 +30,7 @@ from bot.wiring import Wiring
 logger = logging.getLogger(__name__)
 
 
-def executor_for(actions: List[Action]) -> ActionExecutor:
+def executor_for(actions: list[Action]) -> ActionExecutor:
     """An executor that runs exactly ``actions``."""
     executor = ActionExecutor()
     for action in actions:
@@ -37,8 +38,10 @@ def executor_for(actions: List[Action]) -> ActionExecutor:
     return executor
 
 
-def create_app(actions: List[Action], cors_origins: Optional[str] = "*") -> Sanic:
-    """rasa_sdk's action-server API for ``actions``."""
+def create_app(
+    actions: list[Action], cors_origins: str | None = "*", redis_client: redis.Redis | None = None
+) -> Sanic:
+    """rasa_sdk's action-server API for ``actions``, plus ``/healthz`` naming the parts that are down."""
     app = Sanic("actions", configure_logging=False)
     configure_cors(app, cors_origins)
     executor = executor_for(actions)
@@ -47,14 +50,18 @@ def create_app(actions: List[Action], cors_origins: Optional[str] = "*") -> Sani
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
+    @app.get("/healthz")
+    async def healthz(_: Request) -> HTTPResponse:
+        # Alive either way (FAQ answers need no Redis); "degraded" names what is missing.
+        redis_up = redis_client is None or await asyncio.to_thread(_answers, redis_client)
+        return response.json({"status": "ok" if redis_up else "degraded", "redis": redis_up})
+
     @app.post("/webhook")
     async def webhook(request: Request) -> HTTPResponse:
         try:
-            if request.headers.get("Content-Encoding") == "deflate":
-                action_call = json.loads(zlib.decompress(request.body))
-            else:
-                action_call = request.json
-        except (ValueError, zlib.error):
+            body = zlib.decompress(request.body) if request.headers.get("Content-Encoding") == "deflate" else request.body
+            action_call = json.loads(body) if body else None
+        except (ValueError, zlib.error, RecursionError):
             action_call = None
         if not isinstance(action_call, dict):
             return response.json({"error": "Invalid body request"}, status=400)
@@ -82,16 +89,24 @@ def create_app(actions: List[Action], cors_origins: Optional[str] = "*") -> Sani
     return app
 
 
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
 def main() -> None:
     """Command line: rasa_sdk's options (``--port``, ``--logging-config_file``, …)."""
     args = create_argument_parser().parse_args()
-    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
     )
     utils.update_sanic_log_level()
-    app = create_app(build_actions(Wiring(Settings.from_env())), cors_origins=args.cors)
+    wiring = Wiring(Settings.from_env())
+    app = create_app(build_actions(wiring), cors_origins=args.cors, redis_client=wiring.redis)
     host = os.environ.get("SANIC_HOST", "0.0.0.0")
     logger.info("action server on %s:%s", host, args.port)
     app.run(host, args.port, workers=1)
