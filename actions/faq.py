@@ -1,7 +1,7 @@
 """Answer an FAQ from the knowledge base in the SOP's three parts."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.knowledge.base import FAQ_INTENT, KnowledgeBase
 
 
-def selected_response_key(tracker: Tracker) -> Optional[str]:
+def selected_response_key(tracker: Tracker) -> str | None:
     """The ``faq/<id>`` label Rasa's ResponseSelector chose for the latest user message."""
     selector = (tracker.latest_message or {}).get("response_selector", {})
     prediction = selector.get(FAQ_INTENT) or selector.get("default") or {}
@@ -22,12 +22,12 @@ class ActionAnswerFaq(Action):
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._knowledge = knowledge
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         key = selected_response_key(tracker)
         faq = self._knowledge.by_response_key(key) if key else None
         if faq is None:

@@ -1,7 +1,7 @@
 """Close the loop: a 1–5 satisfaction rating, stored with the conversation."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,12 +13,12 @@ from bot.service.feedback import FeedbackStore, parse_rating
 class ValidateRatingForm(FormValidationAction):
     """Reads "5", "4分", "五星", "非常满意", "excellent"… as a rating."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_rating_form"
 
     async def validate_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """A rating from 1 to 5, or ask again."""
         rating = parse_rating(str(value or ""))
         if rating is None:
@@ -32,10 +32,10 @@ class ActionSaveRating(Action):
     def __init__(self, feedback: FeedbackStore) -> None:
         self._feedback = feedback
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_save_rating"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         rating = tracker.get_slot("rating")
         if rating is not None:
             self._feedback.record(

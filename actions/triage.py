@@ -7,7 +7,8 @@ returns ``FollowupAction("action_escalate")``, which runs instead of the usual r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -15,11 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.service import signals as conversation_signals
 from bot.backends.customers import CustomerDirectory
+from bot.backends.orders import OrderBackend
+from bot.service import signals as conversation_signals
 from bot.service.entities import find_order_number
 from bot.service.escalation import EscalationRules, decide
-from bot.backends.orders import OrderBackend
 from bot.service.triage import Triage, TriageRules, triage
 from channels.messages import TRUNCATED
 
@@ -49,9 +50,9 @@ class ValidateSlotMappings(ValidationAction):
         self._complaints_in_window = complaints_in_window
         # One triage per message: run() fills this for the tracker it handles, and both slot
         # extractors and the escalation check read it (keyed by the live tracker object).
-        self._triaged: Dict[int, Triage] = {}
+        self._triaged: dict[int, Triage] = {}
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_validate_slot_mappings"
 
     def _triage(self, tracker: Tracker) -> Triage:
@@ -73,22 +74,22 @@ class ValidateSlotMappings(ValidationAction):
         )
 
     async def extract_request_category(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         """The category of this request; unchanged for messages that are not requests."""
         result = self._triage(tracker)
         return {"request_category": result.category} if result.category else {}
 
     async def extract_priority(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         """The priority of this request; an overdue order raises it even mid-conversation."""
         result = self._triage(tracker)
         if result.category or result.priority == "high":
             return {"priority": result.priority}
         return {}
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Say so if the message was cut, fill the triage slots, then escalate if a person is needed."""
         if (tracker.latest_message.get("metadata") or {}).get(TRUNCATED):
             dispatcher.utter_message(response="utter_message_truncated")
@@ -99,7 +100,7 @@ class ValidateSlotMappings(ValidationAction):
         finally:
             del self._triaged[id(tracker)]
 
-    def escalation_events(self, tracker: Tracker) -> List[Dict[Text, Any]]:
+    def escalation_events(self, tracker: Tracker) -> list[dict[str, Any]]:
         """Events that hand over (or offer to), answer an open offer, or nothing."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in _NOT_CHECKED or not tracker.latest_message.get("text"):

@@ -22,17 +22,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
 from bench.handoff import free_port, percentile
 from bench.machine import machine
 from bench.output import write_json
-from bot.ops.redis_client import rasa_store_env
-from bot.settings import Settings
-from bot.ops.stack import Service, Stack, service_environment
 from bot.knowledge.training import ensure_model
+from bot.ops.redis_client import rasa_store_env
+from bot.ops.stack import Service, Stack, service_environment
+from bot.settings import Settings
 
 SCRIPT = ["你好", "退款多久到账", "解决了", "5", "how do I change my password", "yes", "4", "谢谢"]
 
@@ -55,21 +54,21 @@ class Latencies:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.seconds: List[float] = []
+        self.seconds: list[float] = []
         self.errors = 0
 
     def send(self, port: int, sender: str, text: str) -> None:
         """Send one message and record its latency, or count it as an error."""
         try:
             took = post(port, sender, text)
-        except Exception:  # counted: an error is a result here
+        except Exception:  # noqa: BLE001 - counted: any error is a result here
             with self._lock:
                 self.errors += 1
             return
         with self._lock:
             self.seconds.append(took)
 
-    def figures(self, elapsed: float) -> Dict[str, float]:
+    def figures(self, elapsed: float) -> dict[str, float]:
         """Messages, errors, throughput over ``elapsed`` seconds, and p50 / p95 / p99 in ms."""
         return {
             "messages": len(self.seconds) + self.errors,
@@ -81,7 +80,7 @@ class Latencies:
         }
 
 
-def load(port: int, users: int, conversations: int, tag: str) -> Dict[str, float]:
+def load(port: int, users: int, conversations: int, tag: str) -> dict[str, float]:
     """``users`` threads, each holding ``conversations`` scripted conversations; the figures."""
     latencies = Latencies()
 
@@ -96,7 +95,7 @@ def load(port: int, users: int, conversations: int, tag: str) -> Dict[str, float
     return latencies.figures(time.perf_counter() - started)
 
 
-def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> List[Service]:
+def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> list[Service]:
     """An action server and ``rasa run`` with Rasa's REST channel and in-memory stores."""
     import sys as _sys
 
@@ -114,7 +113,7 @@ def bare_rasa(settings: Settings, model: Path, redis_url: str, work: Path) -> Li
     ]
 
 
-def nlu_only(port: int, token: str, rounds: int = 5) -> Dict[str, float]:
+def nlu_only(port: int, token: str, rounds: int = 5) -> dict[str, float]:
     """Latency of NLU alone (Rasa's /model/parse) on the script's texts: the floor of a message."""
     latencies = []
     for _ in range(rounds):
@@ -137,7 +136,7 @@ def warm(port: int, tag: str) -> None:
         post(port, f"{tag}-warmup", text)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50])
@@ -146,7 +145,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     model = args.model or ensure_model(Settings.from_env())
-    results: Dict[str, Dict] = {"machine": machine()}
+    results: dict[str, dict] = {"machine": machine()}
     print(f"machine: {json.dumps(results['machine'])}", flush=True)
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)

@@ -26,16 +26,15 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import aiohttp
 import socketio
 
 from bench.machine import machine
 from bench.output import write_json
-from bot.settings import Settings
-from bot.ops.stack import Stack
 from bot.knowledge.training import ensure_model
+from bot.ops.stack import Stack
+from bot.settings import Settings
 
 
 def free_port() -> int:
@@ -45,14 +44,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def percentile(values: List[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) by nearest rank."""
     ordered = sorted(values)
     rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
 
 
-def summary(values: List[float]) -> Dict[str, float]:
+def summary(values: list[float]) -> dict[str, float]:
     """p50, p95, p99 and max in milliseconds."""
     return {
         "runs": len(values),
@@ -64,14 +63,14 @@ def summary(values: List[float]) -> Dict[str, float]:
     }
 
 
-_closing: List["asyncio.Future"] = []
+_closing: list[asyncio.Future] = []
 
 
 class ConsoleEvents:
     """Follows the console's SSE stream and wakes whoever waits for a handoff to appear."""
 
     def __init__(self) -> None:
-        self.opened: Dict[str, float] = {}
+        self.opened: dict[str, float] = {}
         self._changed = asyncio.Event()
 
     async def follow(self, session: aiohttp.ClientSession, url: str) -> None:
@@ -139,7 +138,7 @@ async def one_run(http: aiohttp.ClientSession, events: ConsoleEvents, rasa: str,
         _closing.append(asyncio.ensure_future(user.disconnect()))
 
 
-async def measure(settings: Settings, runs: int, warmup: int = 3) -> Dict[str, Dict[str, float]]:
+async def measure(settings: Settings, runs: int, warmup: int = 3) -> dict[str, dict[str, float]]:
     """Log in, follow the console stream, do ``warmup`` handoffs unmeasured, then ``runs`` measured."""
     rasa = f"http://127.0.0.1:{settings.rasa_port}"
     console = f"http://127.0.0.1:{settings.console_port}"
@@ -164,7 +163,7 @@ async def measure(settings: Settings, runs: int, warmup: int = 3) -> Dict[str, D
     return {"escalation_to_console": summary(escalations), "agent_reply_to_user": summary(replies)}
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.handoff", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 import platform
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 
-def machine() -> Dict[str, Any]:
+def machine() -> dict[str, Any]:
     """Cores, CPU model, memory, load average at the start and the Python version."""
     model, memory_kib = platform.processor() or "unknown", 0
     try:

@@ -22,31 +22,31 @@ import argparse
 import asyncio
 import os
 import statistics
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
 from bench.nlu.run import intent_name, parse_texts
 from bench.output import write_json
-from bot.nlu.linear_intent_classifier import blend_rankings
 from bot.knowledge.nlu_eval import precision_recall
-from bot.settings import Settings
 from bot.knowledge.training import rasa_environment, write_derived_data
+from bot.nlu.linear_intent_classifier import blend_rankings
+from bot.settings import Settings
 
 LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
 COMPLAINT = "complaint"
 
 
-def _without_linear(config: Dict) -> Dict:
+def _without_linear(config: dict) -> dict:
     return {**config, "pipeline": [step for step in config["pipeline"] if step["name"] != LINEAR]}
 
 
-def _linear_alone(config: Dict) -> Dict:
+def _linear_alone(config: dict) -> dict:
     return {**config, "pipeline": [dict(step, diet_weight=0.0) if step["name"] == LINEAR else step for step in config["pipeline"]]}
 
 
-VARIANTS: Dict[str, Callable[[Dict], Dict]] = {"blend": lambda config: config, "linear": _linear_alone, "diet": _without_linear}
+VARIANTS: dict[str, Callable[[dict], dict]] = {"blend": lambda config: config, "linear": _linear_alone, "diet": _without_linear}
 
 
 def load_examples(settings: Settings):
@@ -67,7 +67,7 @@ def label(message) -> str:
     return message.get("intent_response_key") or message.get("intent")
 
 
-def folds(data, k: int, seed: int) -> List[Tuple[List, List]]:
+def folds(data, k: int, seed: int) -> list[tuple[list, list]]:
     """Stratified, shuffled with a fixed seed: the same splits for every variant and run."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -77,7 +77,7 @@ def folds(data, k: int, seed: int) -> List[Tuple[List, List]]:
     return [([examples[i] for i in train], [examples[i] for i in test]) for train, test in splitter.split(examples, labels)]
 
 
-def write_fold(data, train_examples: List, path: Path) -> Path:
+def write_fold(data, train_examples: list, path: Path) -> Path:
     """A Rasa NLU file with ``train_examples`` and everything else (regexes, responses) of ``data``."""
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -93,9 +93,9 @@ def write_fold(data, train_examples: List, path: Path) -> Path:
     return path
 
 
-def score(truth: List[str], predicted: List[Optional[str]]) -> Dict[str, float]:
+def score(truth: list[str], predicted: list[str | None]) -> dict[str, float]:
     """Intent accuracy, complaint precision and recall, and the share sent to ``nlu_fallback``."""
-    pairs = list(zip(truth, predicted))
+    pairs = list(zip(truth, predicted, strict=False))
     hits = sum(1 for t, p in pairs if t == p)
     precision, recall, _support = precision_recall(pairs, COMPLAINT)
     return {
@@ -106,12 +106,12 @@ def score(truth: List[str], predicted: List[Optional[str]]) -> Dict[str, float]:
     }
 
 
-Ranking = List[Tuple[str, float]]
+Ranking = list[tuple[str, float]]
 SWEEP_WEIGHTS = (0.0, 0.1, 0.2, 0.5)
 SWEEP_FALLBACKS = ((0.0, 0.0), (0.25, 0.02), (0.3, 0.05), (0.5, 0.05))
 
 
-def ranking(parse: Dict) -> Ranking:
+def ranking(parse: dict) -> Ranking:
     """The intents a parse ranks, best first, without the fallback Rasa put on top."""
     return [(entry["name"], entry["confidence"]) for entry in parse.get("intent_ranking") or []
             if entry["name"] != "nlu_fallback"]
@@ -126,17 +126,17 @@ def decide(blended: Ranking, threshold: float, ambiguity: float) -> str:
     return blended[0][0]
 
 
-def sweep(truth: List[str], linear: List[Ranking], diet: List[Ranking]) -> List[Tuple[float, float, float, Dict]]:
+def sweep(truth: list[str], linear: list[Ranking], diet: list[Ranking]) -> list[tuple[float, float, float, dict]]:
     """Figures for every share of DIET × fallback setting, from the two models' rankings."""
     rows = []
     for weight in SWEEP_WEIGHTS:
-        blended = [blend_rankings(dict(ours), dict(theirs), weight) for ours, theirs in zip(linear, diet)]
+        blended = [blend_rankings(dict(ours), dict(theirs), weight) for ours, theirs in zip(linear, diet, strict=False)]
         for threshold, ambiguity in SWEEP_FALLBACKS:
             rows.append((weight, threshold, ambiguity, score(truth, [decide(r, threshold, ambiguity) for r in blended])))
     return rows
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=3)
@@ -153,9 +153,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     config = yaml.safe_load((settings.project_root / "config.yml").read_text(encoding="utf-8"))
     config.pop("policies", None)
     data = load_examples(settings)
-    results: Dict[str, List[Dict[str, float]]] = {variant: [] for variant in args.variants}
-    rankings: Dict[str, List[Ranking]] = {variant: [] for variant in args.variants}
-    all_truth: List[str] = []
+    results: dict[str, list[dict[str, float]]] = {variant: [] for variant in args.variants}
+    rankings: dict[str, list[Ranking]] = {variant: [] for variant in args.variants}
+    all_truth: list[str] = []
     for number, (train_examples, test_examples) in enumerate(folds(data, args.folds, args.seed), start=1):
         train_file = write_fold(data, train_examples, out / f"fold-{number}.yml")
         texts = [m.get("text") for m in test_examples]

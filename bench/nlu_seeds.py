@@ -11,19 +11,18 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
 from bench.output import write_json
 from bot.knowledge.nlu_eval import evaluate
-from bot.settings import Settings
 from bot.knowledge.training import rasa_environment, training_data_paths, write_derived_data
+from bot.settings import Settings
 
 SEEDED = ("DIETClassifier", "ResponseSelector")
 
 
-def seeded_config(config: Dict, seed: int) -> Dict:
+def seeded_config(config: dict, seed: int) -> dict:
     """``config`` with the classifiers' ``random_seed`` set to ``seed``."""
     pipeline = [dict(step, random_seed=seed) if step.get("name") in SEEDED else step for step in config["pipeline"]]
     return {**config, "pipeline": pipeline}
@@ -46,7 +45,7 @@ def train(settings: Settings, seed: int, out: Path) -> Path:
     return out / f"{name}.tar.gz"
 
 
-def figures(model: Path) -> Dict[str, float]:
+def figures(model: Path) -> dict[str, float]:
     """Intent accuracy, complaint precision / recall and FAQ entry accuracy per language."""
     row = {}
     for language, result in evaluate(model).items():
@@ -57,7 +56,7 @@ def figures(model: Path) -> Dict[str, float]:
     return row
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3, 4])

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 
-def write_json(path: Optional[Path], figures: Any) -> None:
+def write_json(path: Path | None, figures: Any) -> None:
     """Write ``figures`` to ``path`` as readable JSON (Chinese kept as is), creating its folder; nothing without a path."""
     if path is None:
         return

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
 
 PROC = Path("/proc")
 
@@ -22,13 +21,13 @@ class ProcessMemory:
     peak_mib: float
 
 
-def memory_of(pid: int) -> Optional[ProcessMemory]:
+def memory_of(pid: int) -> ProcessMemory | None:
     """VmRSS and VmHWM of ``pid``, or None if it is gone."""
     try:
         status = (PROC / str(pid) / "status").read_text()
     except OSError:
         return None
-    fields: Dict[str, str] = {}
+    fields: dict[str, str] = {}
     for line in status.splitlines():
         key, _, value = line.partition(":")
         fields[key] = value.strip()
@@ -36,9 +35,9 @@ def memory_of(pid: int) -> Optional[ProcessMemory]:
     return ProcessMemory(pid, fields.get("Name", "?"), round(kib("VmRSS") / 1024, 1), round(kib("VmHWM") / 1024, 1))
 
 
-def descendants(pid: int) -> List[int]:
+def descendants(pid: int) -> list[int]:
     """``pid`` and every process below it, parents first."""
-    children: Dict[int, List[int]] = {}
+    children: dict[int, list[int]] = {}
     for stat in PROC.glob("[0-9]*/stat"):
         try:
             # The command name is in parentheses and may hold spaces: the fields after it are fixed.
@@ -54,6 +53,6 @@ def descendants(pid: int) -> List[int]:
     return tree
 
 
-def tree_memory(pid: int) -> List[ProcessMemory]:
+def tree_memory(pid: int) -> list[ProcessMemory]:
     """Memory of ``pid`` and each of its descendants still alive."""
     return [m for m in (memory_of(p) for p in descendants(pid)) if m is not None]

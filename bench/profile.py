@@ -36,21 +36,21 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
-
+from typing import Any
 
 from bench.compare import SCRIPT
 from bench.handoff import free_port, percentile
 from bench.machine import machine
-from bench.texts import held_out_questions
 from bench.output import write_json
+from bench.texts import held_out_questions
+from bot.knowledge.training import ensure_model
 from bot.ops.rasa_server import install, limit_openmp_threads
 from bot.ops.redis_client import start_redis
-from bot.settings import PROJECT_ROOT, Settings
 from bot.ops.stack import Service, service_environment
-from bot.knowledge.training import ensure_model
+from bot.settings import PROJECT_ROOT, Settings
 
 TOTAL = "total"
 FIXES = ("schema", "openmp")  # bot.ops.rasa_server's fixes, as --without names them
@@ -60,10 +60,10 @@ FIXES = ("schema", "openmp")  # bot.ops.rasa_server's fixes, as --without names 
 class StageClock:
     """Wall time per stage, summed over the measured messages."""
 
-    seconds: Dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    calls: Dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    latencies: List[float] = field(default_factory=list)
-    action_calls: List[Dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    latencies: list[float] = field(default_factory=list)
+    action_calls: list[dict[str, Any]] = field(default_factory=list)
     excluded: float = 0.0  # the bench's own measuring inside a message, taken out of its latency
     recording: bool = False
 
@@ -73,11 +73,11 @@ class StageClock:
             self.seconds[stage] += seconds
             self.calls[stage] += 1
 
-    def breakdown(self) -> List[Dict[str, Any]]:
+    def breakdown(self) -> list[dict[str, Any]]:
         """Rows of stage, ms per message, share of the total; groups first, then their parts."""
         messages = max(1, len(self.latencies))
         total = sum(self.latencies)
-        groups: Dict[str, float] = defaultdict(float)
+        groups: dict[str, float] = defaultdict(float)
         for stage, seconds in self.seconds.items():
             groups[stage.split(" · ")[0]] += seconds
         groups["rest of Rasa (processor, events, trackers in memory)"] = total - sum(self.seconds.values())
@@ -91,7 +91,7 @@ class StageClock:
         return rows
 
 
-def _row(name: str, seconds: float, messages: int, total: float, calls: Optional[int]) -> Dict[str, Any]:
+def _row(name: str, seconds: float, messages: int, total: float, calls: int | None) -> dict[str, Any]:
     return {
         "stage": name,
         "ms_per_message": round(seconds / messages * 1000, 2),
@@ -167,7 +167,7 @@ def instrument(clock: StageClock) -> Callable[[], None]:
     def stage(name: str) -> Callable[[Callable], Callable]:
         return lambda fn: _timed(clock, _fixed(name), fn)
 
-    patches: List[Tuple[type, str, Callable]] = [
+    patches: list[tuple[type, str, Callable]] = [
         (GraphNode, "__call__", lambda fn: _timed(clock, _graph_stage, fn)),
         (EndpointConfig, "request", stage("action server · HTTP round trip (incl. the action server's work)")),
         (RemoteAction, "_action_call_format", action_call_format),
@@ -193,7 +193,7 @@ def instrument(clock: StageClock) -> Callable[[], None]:
     return undo
 
 
-def conversation(n: int, zh: List[str], en: List[str]) -> List[str]:
+def conversation(n: int, zh: list[str], en: list[str]) -> list[str]:
     """The script with the ``n``-th held-out zh and en questions instead of its two FAQ questions."""
     turns = list(SCRIPT)
     turns[SCRIPT.index("退款多久到账")] = zh[n % len(zh)]
@@ -201,7 +201,7 @@ def conversation(n: int, zh: List[str], en: List[str]) -> List[str]:
     return turns
 
 
-async def converse(agent: Any, tag: str, numbers: range, clock: Optional[StageClock] = None) -> None:
+async def converse(agent: Any, tag: str, numbers: range, clock: StageClock | None = None) -> None:
     """One conversation per number, one message at a time; unnumbered ones keep the script's texts."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
@@ -251,7 +251,7 @@ def _wraps_everything(short: str, function: str) -> bool:
             or (short == "rasa_sdk/endpoint.py" and function == "run"))
 
 
-def top_functions(stats: pstats.Stats, limit: int, only: Tuple[str, ...] = ()) -> List[Dict[str, Any]]:
+def top_functions(stats: pstats.Stats, limit: int, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The ``limit`` functions with the most cumulative time, optionally only under ``only``."""
     rows = []
     for (path, line, function), (primitive, _calls, own, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
@@ -266,7 +266,7 @@ def top_functions(stats: pstats.Stats, limit: int, only: Tuple[str, ...] = ()) -
     return rows[:limit]
 
 
-def webhook_ms(stats: pstats.Stats) -> Optional[float]:
+def webhook_ms(stats: pstats.Stats) -> float | None:
     """Milliseconds per request spent in the action server's webhook handler."""
     for (path, _line, function), (primitive, _calls, _own, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         if function == "webhook" and _short_path(path) == "rasa_sdk/endpoint.py":
@@ -274,9 +274,9 @@ def webhook_ms(stats: pstats.Stats) -> Optional[float]:
     return None
 
 
-def by_package(stats: pstats.Stats, limit: int) -> List[Dict[str, Any]]:
+def by_package(stats: pstats.Stats, limit: int) -> list[dict[str, Any]]:
     """Own (exclusive) time summed per package, largest first."""
-    totals: Dict[str, float] = defaultdict(float)
+    totals: dict[str, float] = defaultdict(float)
     for (path, _line, function), (_p, _c, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         totals[_package(path, function)] += own
     whole = sum(totals.values()) or 1.0
@@ -284,7 +284,7 @@ def by_package(stats: pstats.Stats, limit: int) -> List[Dict[str, Any]]:
     return [{"package": name, "own_s": round(seconds, 3), "share": round(seconds / whole, 4)} for name, seconds in ordered]
 
 
-def action_server(settings: Settings, log: Path, profile_to: Optional[Path] = None) -> Service:
+def action_server(settings: Settings, log: Path, profile_to: Path | None = None) -> Service:
     """Our action server as ``make run`` starts it, optionally under ``bench.profiled``."""
     runner = [sys.executable, "-m", "bench.profiled", str(profile_to)] if profile_to else [sys.executable, "-m"]
     return Service(
@@ -296,7 +296,7 @@ def action_server(settings: Settings, log: Path, profile_to: Optional[Path] = No
 
 
 async def run_agent(model: Path, settings: Settings, args: argparse.Namespace, work: Path,
-                    restart_actions: Callable[[Optional[Path]], None]) -> Dict[str, Any]:
+                    restart_actions: Callable[[Path | None], None]) -> dict[str, Any]:
     """Load the agent, warm up, run the timed pass and the profiled pass; the figures."""
     import cProfile
 
@@ -323,7 +323,7 @@ async def run_agent(model: Path, settings: Settings, args: argparse.Namespace, w
     clock.recording = False
     undo()
     calls = clock.action_calls
-    results: Dict[str, Any] = {
+    results: dict[str, Any] = {
         "messages": len(clock.latencies),
         "latency_ms": {"p50": round(percentile(clock.latencies, 50) * 1000, 1),
                        "p95": round(percentile(clock.latencies, 95) * 1000, 1),
@@ -369,7 +369,7 @@ async def run_agent(model: Path, settings: Settings, args: argparse.Namespace, w
     return results
 
 
-def print_report(results: Dict[str, Any]) -> None:
+def print_report(results: dict[str, Any]) -> None:
     """The breakdown and the profiles as plain tables."""
     fixes = [fix for fix in FIXES if fix not in results["without"]]
     print(f"\nmachine: {json.dumps(results['machine'])}; bot.ops.rasa_server's fixes: {', '.join(fixes) or 'none'}")
@@ -395,7 +395,7 @@ def print_report(results: Dict[str, Any]) -> None:
         print(f"\naction server: {results['action_server_profiled']['webhook_ms_per_call']} ms per request in its webhook, under cProfile")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=40, help=f"scripted conversations of {len(SCRIPT)} turns per pass")
@@ -412,9 +412,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         work = Path(work_dir)
         settings = replace(Settings.from_env(), var_dir=work / "var", redis_embedded_port=free_port(), actions_port=free_port())
         redis_url, embedded = start_redis(settings)
-        current: List[Service] = []
+        current: list[Service] = []
 
-        def restart_actions(profile_to: Optional[Path]) -> None:
+        def restart_actions(profile_to: Path | None) -> None:
             for service in current:
                 service.stop()
             current.clear()

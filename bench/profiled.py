@@ -9,10 +9,9 @@ from __future__ import annotations
 import cProfile
 import runpy
 import sys
-from typing import List, Optional
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 2:

@@ -5,14 +5,12 @@ a bench that repeats a few scripted sentences measures the cache, not the model.
 """
 from __future__ import annotations
 
-from typing import List
-
 import yaml
 
 from bot.settings import PROJECT_ROOT
 
 
-def held_out_questions(language: str) -> List[str]:
+def held_out_questions(language: str) -> list[str]:
     """The FAQ questions of the held-out NLU test set in ``language`` ("zh" or "en"), in file order."""
     data = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu" / f"test_{language}.yml").read_text(encoding="utf-8"))
     return [line.strip()[2:].strip() for block in data["nlu"] if block["intent"].startswith("faq/")

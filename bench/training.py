@@ -18,16 +18,16 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 import yaml
 
 from bench.machine import machine
 from bench.output import write_json
-from bot.settings import PROJECT_ROOT, Settings
 from bot.knowledge.training import ensure_model
+from bot.settings import PROJECT_ROOT, Settings
 
 COPIED = ("config.yml", "domain.yml", "data", "bot")
 NEW_FAQ = {
@@ -58,7 +58,7 @@ def copy_project(target: Path) -> Settings:
     return replace(Settings.from_env({}), project_root=target, var_dir=target / "var")
 
 
-def edit_faq_file(project: Path, edit: Callable[[List[Dict]], None]) -> None:
+def edit_faq_file(project: Path, edit: Callable[[list[dict]], None]) -> None:
     """Load ``data/faq/orders.yml`` of the copy, let ``edit`` change its entries, write it back."""
     path = project / "data" / "faq" / "orders.yml"
     content = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -74,8 +74,8 @@ def add_faq_entry(project: Path) -> None:
 def change_answer_steps(project: Path) -> None:
     """What an editor does to correct an answer: reword one step, questions unchanged."""
 
-    def add_step(entries: List[Dict]) -> None:
-        entries[0]["zh"]["steps"] = list(entries[0]["zh"]["steps"]) + ["如仍有疑问,可随时联系在线客服"]
+    def add_step(entries: list[dict]) -> None:
+        entries[0]["zh"]["steps"] = [*list(entries[0]["zh"]["steps"]), "如仍有疑问,可随时联系在线客服"]
 
     edit_faq_file(project, add_step)
 
@@ -87,10 +87,10 @@ def timed(settings: Settings) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def measure(workdir: Path) -> Dict[str, float]:
+def measure(workdir: Path) -> dict[str, float]:
     """Train from scratch, then after each edit; seconds for each."""
     settings = copy_project(workdir)
-    steps: List[tuple[str, Callable[[Path], None]]] = [
+    steps: list[tuple[str, Callable[[Path], None]]] = [
         ("from scratch (empty Rasa cache)", lambda _project: None),
         ("after adding one FAQ entry", add_faq_entry),
         ("after changing one answer's steps", change_answer_steps),
@@ -103,7 +103,7 @@ def measure(workdir: Path) -> Dict[str, float]:
     return seconds
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 SUPPORTED_LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -11,7 +12,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
-def detect_language(text: str) -> Optional[str]:
+def detect_language(text: str) -> str | None:
     """Return "zh" or "en" for ``text``, or None when it has no words (digits, emoji, punctuation).
 
     Mixed messages count as Chinese unless English words clearly dominate: "我的order到哪了"
@@ -25,8 +26,8 @@ def detect_language(text: str) -> Optional[str]:
     return "zh" if cjk_chars / 2 >= latin_words else "en"
 
 
-def localized(texts: Mapping[str, Any], language: Optional[str]) -> Any:
+def localized(texts: Mapping[str, Any], language: str | None) -> Any:
     """Pick the ``language`` variant of a ``{zh: …, en: …}`` mapping, else the default language."""
-    if language in texts:
+    if language is not None and language in texts:
         return texts[language]
     return texts.get(DEFAULT_LANGUAGE)

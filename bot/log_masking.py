@@ -15,7 +15,8 @@ factory in those processes.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from bot.pii import mask_pii
 
@@ -28,7 +29,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
         return record
     try:
         message = record.getMessage()
-    except Exception:  # a broken format string: leave it for the handler to report
+    except Exception:  # noqa: BLE001 - a broken format string: leave it for the handler to report
         return record
     record.msg = mask_pii(message)
     record.args = ()
@@ -72,7 +73,7 @@ def uninstall_record_masking() -> None:
         logging.setLogRecordFactory(current.wrapped)  # type: ignore[attr-defined]
 
 
-def install(logger: Optional[logging.Logger] = None) -> None:
+def install(logger: logging.Logger | None = None) -> None:
     """Mask personal data in everything this process logs: filters on ``logger``'s handlers
     (the root logger by default) and the record factory."""
     target = logger or logging.getLogger()

@@ -23,7 +23,7 @@ cards written whole or in groups of four, and e-mail addresses, in Chinese and E
 from __future__ import annotations
 
 import re
-from typing import Match
+from re import Match
 
 _NOT_DIGIT_OR_LETTER_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_DIGIT_OR_LETTER_AFTER = r"(?![0-9A-Za-z])"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
 from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ class RedisAddress:
     password: Secret
 
     @classmethod
-    def from_url(cls, url: str) -> "RedisAddress":
+    def from_url(cls, url: str) -> RedisAddress:
         """Parse ``redis://[:password@]host[:port][/db]``; raise SettingsError if malformed."""
         parsed = urlparse(url)
         if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
@@ -122,7 +122,7 @@ class Settings:
 
     project_root: Path = PROJECT_ROOT
     var_dir: Path = PROJECT_ROOT / "var"
-    redis_url: Optional[str] = None
+    redis_url: str | None = None
     redis_embedded_port: int = 6390
     rasa_port: int = 5005
     actions_port: int = 5055
@@ -150,7 +150,7 @@ class Settings:
     customer_backend: str = ""
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default: ``os.environ``); raise SettingsError on bad values."""
         env = os.environ if environ is None else environ
         var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import List, Optional
 
 from aiohttp import web
 
 from bot import log_masking
+from bot.settings import Settings
 from console import users_cli
 from console.app import create_app
 from console.logs import PathOnlyAccessLogger
-from bot.settings import Settings
 
 
 def serve() -> int:
@@ -28,7 +27,7 @@ def serve() -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Dispatch ``serve`` (the default) or ``users …``."""
     parser = argparse.ArgumentParser(prog="python -m console", description="The agent console.")
     commands = parser.add_subparsers(dest="command")

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any, Dict
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.analytics import figures as analytics
-from console.context import console_of, user_of
-from console.errors import bad_request, forbidden
 from bot.analytics.periods import Period, PeriodError, service_timezone
 from bot.service.triage import TriageRules
+from console.context import console_of, user_of
+from console.errors import bad_request, forbidden
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92  # one quarter: every figure is computed on request
@@ -32,7 +32,7 @@ def _period(query: Any, timezone: str, now: float) -> Period:
     return period
 
 
-def _compute(console: Any, query: Any) -> Dict[str, Any]:
+def _compute(console: Any, query: Any) -> dict[str, Any]:
     timezone = service_timezone()
     period = _period(query, timezone, console.clock())
     figures = analytics.compute(console.redis, period, TriageRules.load().categories)

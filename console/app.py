@@ -4,30 +4,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import redis.asyncio
 from aiohttp import web
 
 from bot.datafiles.config_files import SERVICE_DIR, ConfigFileError
-from console import analytics_routes
-from console import auth
-from console import handoff_routes
-from console import pages
-from console import stream
-from console import tool_routes
-from console.checks import LanguageRules
-from console.context import CONSOLE, HEARTBEAT_SECONDS, Console
-from console.agent_desk import AgentDesk, RepeatComplaintRule
-from console.errors import error_middleware
-from console.passwords import DEFAULT_COST
-from bot.knowledge.answer_suggestions import Suggester
-from console.tokens import TokenStore
-from console.users import UserStore
-from bot.knowledge.base import KnowledgeBaseError, first_questions
 from bot.handoff.presence import AgentPresence
+from bot.knowledge.answer_suggestions import Suggester
+from bot.knowledge.base import KnowledgeBaseError, first_questions
 from bot.settings import Settings
 from bot.wiring import Wiring
+from console import analytics_routes, auth, handoff_routes, pages, stream, tool_routes
+from console.agent_desk import AgentDesk, RepeatComplaintRule
+from console.checks import LanguageRules
+from console.context import CONSOLE, HEARTBEAT_SECONDS, Console
+from console.errors import error_middleware
+from console.passwords import DEFAULT_COST
+from console.tokens import TokenStore
+from console.users import UserStore
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +34,13 @@ async def healthz(request: web.Request) -> web.Response:
     redis_client = request.app[CONSOLE].redis
     try:
         await asyncio.to_thread(redis_client.ping)
-    except Exception:  # any Redis failure means "not healthy", never a 500
+    except (redis.RedisError, OSError):  # any Redis failure means "not healthy", never a 500
         return web.json_response({"status": "unavailable", "redis": False}, status=503)
     return web.json_response({"status": "ok", "redis": True})
 
 
 def _load_helpers(console: Console, wiring: Wiring) -> None:
-    """Knowledge base, language rules and the repeat-complaint rule; the console runs without them."""
+    """Knowledge base, language rules, labels and the repeat-complaint rule; the console runs without them."""
     try:
         knowledge = wiring.knowledge
         console.desk.suggester = Suggester(knowledge)
@@ -56,6 +51,10 @@ def _load_helpers(console: Console, wiring: Wiring) -> None:
         console.rules = LanguageRules.load(SERVICE_DIR / "language_rules.yml")
     except (ConfigFileError, KeyError, TypeError, ValueError) as error:
         logger.warning("language rules not loaded: %s", error)
+    try:
+        console.labels = wiring.labels
+    except ConfigFileError as error:
+        logger.warning("labels not loaded, the page shows identifiers: %s", error)
     try:
         rules = wiring.escalation_rules
         console.desk.repeat_rule = RepeatComplaintRule(
@@ -88,7 +87,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     password_cost: int = DEFAULT_COST,
-    wiring: Optional[Wiring] = None,
+    wiring: Wiring | None = None,
 ) -> web.Application:
     """Build the console application for ``settings`` (no I/O until it starts).
 
@@ -121,8 +120,10 @@ def create_app(
     analytics_routes.add_routes(app.router)
     stream.add_routes(app.router)
     pages.add_routes(app.router)
-    app.on_startup.append(_start)
-    app.on_shutdown.append(stream.stop_streams)
-    app.on_cleanup.append(_stop)
-    app.on_response_prepare.append(pages.security_headers)
+    # aiohttp 3.9 types its signals with aiosignal's older generic, which mypy reads as a
+    # callable of callables: these appends are right at run time.
+    app.on_startup.append(_start)  # type: ignore[arg-type]
+    app.on_shutdown.append(stream.stop_streams)  # type: ignore[arg-type]
+    app.on_cleanup.append(_stop)  # type: ignore[arg-type]
+    app.on_response_prepare.append(pages.security_headers)  # type: ignore[arg-type]
     return app

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 from aiohttp import web
 
@@ -16,7 +15,7 @@ PUBLIC = frozenset({"/api/login"})
 TOKEN_IN_QUERY = frozenset({"/api/stream"})
 
 
-def bearer_token(request: web.Request) -> Optional[str]:
+def bearer_token(request: web.Request) -> str | None:
     """The token from ``Authorization: Bearer …`` (or ``?token=`` on the stream)."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, load_mapping
 from bot.knowledge.content_checks import LANGUAGE_RULES_SHAPE, count_emoji
@@ -15,11 +14,11 @@ RULES_FILE = SERVICE_DIR / "language_rules.yml"
 class LanguageRules:
     """Forbidden phrases with what to say instead, and the emoji limit per message."""
 
-    phrases: Tuple[Tuple[str, str], ...]
+    phrases: tuple[tuple[str, str], ...]
     max_emoji: int
 
     @classmethod
-    def load(cls, path: Path = RULES_FILE) -> "LanguageRules":
+    def load(cls, path: Path = RULES_FILE) -> LanguageRules:
         """Read the rules file (the same one the bot's own texts are checked against)."""
         raw = load_mapping(path, LANGUAGE_RULES_SHAPE)
         phrases = tuple((str(r["phrase"]), str(r["instead"])) for r in raw.get("forbidden_phrases") or [])
@@ -32,13 +31,13 @@ class LanguageRules:
             "max_emoji_per_message": self.max_emoji,
         }
 
-    def check(self, text: str) -> List[dict]:
+    def check(self, text: str) -> list[dict]:
         """Warnings for ``text``: each forbidden phrase with its alternative, and too many emoji.
 
         The agent sees them before sending and may still send.
         """
         lowered = (text or "").lower()
-        warnings: List[dict] = [
+        warnings: list[dict] = [
             {"type": "forbidden_phrase", "phrase": phrase, "instead": instead,
              "message": f"says “{phrase}”; say “{instead}” instead"}
             for phrase, instead in self.phrases

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import math
 import re
-from typing import Any, Dict, Union
+from typing import Any
 
 from aiohttp import web
 
@@ -15,7 +15,7 @@ MAX_TEXT_LENGTH = 4000
 _HANDOFF_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-async def read_json(request: web.Request) -> Dict[str, Any]:
+async def read_json(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; 400 if it is empty, not JSON or not an object."""
     raw = await request.read()
     if not raw.strip():
@@ -33,7 +33,7 @@ async def read_json(request: web.Request) -> Dict[str, Any]:
     return body
 
 
-def text_field(body: Dict[str, Any], name: str, max_length: int = MAX_TEXT_LENGTH) -> str:
+def text_field(body: dict[str, Any], name: str, max_length: int = MAX_TEXT_LENGTH) -> str:
     """A required, non-blank string field, stripped; 400 otherwise."""
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
@@ -55,7 +55,7 @@ def handoff_id(request: web.Request) -> str:
     return checked_handoff_id(request.match_info.get("id", ""))
 
 
-def parse_time(value: Union[str, int, float, None], name: str) -> float:
+def parse_time(value: str | int | float | None, name: str) -> float:
     """Epoch seconds from epoch seconds or an ISO 8601 time (UTC when it has no offset); 400 otherwise."""
     if isinstance(value, bool) or value is None or value == "":
         raise bad_request(f"'{name}' is required: an ISO 8601 time or epoch seconds")

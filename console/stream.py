@@ -11,20 +11,20 @@ import json
 import logging
 import re
 import time
-from typing import Any, Dict
+from typing import Any
 
 import redis
 from aiohttp import web
 
-from console.context import CONSOLE, TOKEN, Console, console_of, user_of
 from bot.handoff.store import EVENTS_STREAM
+from console.context import CONSOLE, TOKEN, Console, console_of, user_of
 
 logger = logging.getLogger(__name__)
 _ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _RETRY_MS = 3000
 
 
-def format_event(entry_id: str, fields: Dict[str, Any]) -> bytes:
+def format_event(entry_id: str, fields: dict[str, Any]) -> bytes:
     """One SSE message for a stream entry."""
     kind = re.sub(r"[^A-Za-z0-9_.-]", "", str(fields.get("type", "message"))) or "message"
     data = json.dumps({**fields, "id": entry_id}, ensure_ascii=False)
@@ -36,6 +36,7 @@ async def _start_id(console: Console, request: web.Request) -> str:
     last = request.headers.get("Last-Event-ID", "")
     if _ENTRY_ID.match(last):
         return last
+    assert console.async_redis is not None, "set when the console starts"
     newest = await console.async_redis.xrevrange(EVENTS_STREAM, count=1)
     return newest[0][0] if newest else "0-0"
 
@@ -68,6 +69,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
         next_tick = time.monotonic() + console.heartbeat_seconds
         while True:
             wait_ms = max(1, int((next_tick - time.monotonic()) * 1000))
+            assert console.async_redis is not None, "set when the console starts"
             batches = await console.async_redis.xread({EVENTS_STREAM: last_id}, count=100, block=wait_ms)
             for _name, entries in batches or []:
                 for entry_id, fields in entries:

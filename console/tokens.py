@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from typing import Optional
 
 import redis
 
@@ -45,7 +44,7 @@ class TokenStore:
         pipe.execute()
         return token
 
-    def lookup(self, token: Optional[str]) -> Optional[str]:
+    def lookup(self, token: str | None) -> str | None:
         """The username ``token`` belongs to, or None if it is malformed, unknown or expired."""
         if not token or not _TOKEN.match(token):
             return None

@@ -4,12 +4,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import List, Optional
 
 import redis
 
-from console.passwords import DEFAULT_COST, hash_password, verify_password
 from bot.settings import Secret
+from console.passwords import DEFAULT_COST, hash_password, verify_password
 
 ROLES = ("agent", "supervisor")
 ADMIN = "admin"
@@ -91,7 +90,7 @@ class UserStore:
             raise UserError(f"no user {name!r}")
         self._redis.hset(user_key(name), "password", hash_password(password, self._cost))
 
-    def get(self, username: str) -> Optional[User]:
+    def get(self, username: str) -> User | None:
         """The user, or None."""
         name = normalize_username(username)
         if not _NAME.match(name):
@@ -101,7 +100,7 @@ class UserStore:
             return None
         return User(name, fields["role"], fields.get("display_name") or name)
 
-    def all(self) -> List[User]:
+    def all(self) -> list[User]:
         """Every user, by name."""
         users = (self.get(name) for name in sorted(self._redis.smembers(USERS)))
         return [user for user in users if user is not None]
@@ -115,7 +114,7 @@ class UserStore:
         deleted, _ = pipe.execute()
         return bool(deleted)
 
-    def verify(self, username: str, password: str) -> Optional[User]:
+    def verify(self, username: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else None (taking as long either way)."""
         name = normalize_username(username)
         stored = self._redis.hget(user_key(name), "password") if _NAME.match(name) else None

@@ -4,15 +4,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Callable, Optional, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
-from console.tokens import TokenStore
-from console.users import MIN_PASSWORD_LENGTH, ROLES, UserError, UserStore
 from bot.ops.redis_client import connect
 from bot.settings import Settings, SettingsError
+from console.tokens import TokenStore
+from console.users import MIN_PASSWORD_LENGTH, ROLES, UserError, UserStore
 
 
-def add_parser(commands: "argparse._SubParsersAction") -> None:
+def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``users`` command and its subcommands to the console's parser."""
     users = commands.add_parser("users", help="add, list, remove console users or change a password")
     actions = users.add_subparsers(dest="action", required=True)
@@ -43,11 +44,11 @@ def _password(from_stdin: bool, stdin: TextIO, prompt: Callable[[str], str]) -> 
 
 def run(
     args: argparse.Namespace,
-    settings: Optional[Settings] = None,
-    users: Optional[UserStore] = None,
-    stdin: Optional[TextIO] = None,
-    stdout: Optional[TextIO] = None,
-    stderr: Optional[TextIO] = None,
+    settings: Settings | None = None,
+    users: UserStore | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
     prompt: Callable[[str], str] = getpass.getpass,
 ) -> int:
     """Carry out one ``users`` subcommand; 0 on success, 1 with a message on stderr otherwise."""

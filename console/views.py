@@ -1,12 +1,13 @@
 """How handoffs look to the console: masked personal data, wait times, alerts. Pure functions."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
-from console.users import User
 from bot.handoff.store import HandoffRecord, Turn
 from bot.pii import mask_pii
+from console.users import User
 
 
 def masked(value: Any) -> Any:
@@ -26,7 +27,7 @@ def wait_seconds(record: HandoffRecord, now: float) -> float:
     return round(max(0.0, end - record.created_at), 1)
 
 
-def permissions(record: HandoffRecord, user: User) -> Dict[str, bool]:
+def permissions(record: HandoffRecord, user: User) -> dict[str, bool]:
     """What ``user`` may do with the handoff now, so the page shows only usable buttons."""
     owns = record.status == "assigned" and (record.agent == user.username or user.is_supervisor)
     return {
@@ -38,7 +39,7 @@ def permissions(record: HandoffRecord, user: User) -> Dict[str, bool]:
     }
 
 
-def summary_view(record: HandoffRecord, now: float, position: Optional[int]) -> Dict[str, Any]:
+def summary_view(record: HandoffRecord, now: float, position: int | None) -> dict[str, Any]:
     """A queue row."""
     return {
         "handoff_id": record.handoff_id,
@@ -60,7 +61,7 @@ def summary_view(record: HandoffRecord, now: float, position: Optional[int]) -> 
     }
 
 
-def turn_view(turn: Turn) -> Dict[str, Any]:
+def turn_view(turn: Turn) -> dict[str, Any]:
     """A transcript line; the user's own words masked."""
     data = asdict(turn)
     if turn.role == "user":
@@ -68,9 +69,9 @@ def turn_view(turn: Turn) -> Dict[str, Any]:
     return data
 
 
-def alerts(record: HandoffRecord, repeat_count: int, repeat_days: int) -> List[Dict[str, Any]]:
+def alerts(record: HandoffRecord, repeat_count: int, repeat_days: int) -> list[dict[str, Any]]:
     """Things the agent must see first, e.g. a customer who complained often lately."""
-    found: List[Dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     if record.complaints_in_window >= repeat_count:
         found.append({"type": "repeat_complaints", "count": record.complaints_in_window, "days": repeat_days})
     if (record.profile or {}).get("vip_tier"):
@@ -82,11 +83,11 @@ def detail_view(
     record: HandoffRecord,
     transcript: Sequence[Turn],
     now: float,
-    position: Optional[int],
+    position: int | None,
     user: User,
-    suggestions: List[Dict[str, Any]],
-    record_alerts: List[Dict[str, Any]],
-) -> Dict[str, Any]:
+    suggestions: list[dict[str, Any]],
+    record_alerts: list[dict[str, Any]],
+) -> dict[str, Any]:
     """Everything about one handoff for the agent's screen."""
     record_data = asdict(record)
     record_data["slots"] = masked(record.slots)

@@ -7,14 +7,13 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import List, Optional
 
 from bench.nlu.convert import csv_to_rasa
 from bench.nlu.run import run
 from bot.settings import PROJECT_ROOT
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.nlu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

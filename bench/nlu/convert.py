@@ -6,7 +6,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List
 
 import yaml
 
@@ -33,9 +32,9 @@ class _Literal(str):
 yaml.SafeDumper.add_representer(_Literal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|"))
 
 
-def csv_to_rasa(source: Path, target: Path, text_column: str = "text", label_column: str = "category") -> Dict[str, int]:
+def csv_to_rasa(source: Path, target: Path, text_column: str = "text", label_column: str = "category") -> dict[str, int]:
     """Write ``target`` from ``source``; return the number of examples per intent."""
-    examples: Dict[str, List[str]] = defaultdict(list)
+    examples: dict[str, list[str]] = defaultdict(list)
     with open(source, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             text = clean_example(row[text_column])

@@ -4,9 +4,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 import yaml
 
@@ -37,13 +37,13 @@ def nlu_config(project_config: Path, target: Path, keep_response_selector: bool,
     return target
 
 
-def _examples(path: Path) -> List[tuple]:
+def _examples(path: Path) -> list[tuple]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).training_examples]
 
 
-async def parse_texts(model: str, texts: List[str]) -> tuple:
+async def parse_texts(model: str, texts: list[str]) -> tuple:
     """Rasa's parse of each text, and milliseconds per text (after a warm-up)."""
     import logging
 
@@ -62,7 +62,7 @@ async def parse_texts(model: str, texts: List[str]) -> tuple:
     return parses, timings
 
 
-def intent_name(parse: Dict) -> Optional[str]:
+def intent_name(parse: dict) -> str | None:
     """The intent of one parse (None if there is none)."""
     return (parse.get("intent") or {}).get("name")
 
@@ -85,7 +85,7 @@ def run(train: Path, test: Path, project_config: Path, out: Path, fixed_model_na
     truth = [i for _, i in test_examples]
     parses, timings = asyncio.run(parse_texts(model, texts))
     predicted = [intent_name(parse) for parse in parses]
-    correct = sum(1 for t, p in zip(truth, predicted) if t == p)
+    correct = sum(1 for t, p in zip(truth, predicted, strict=False) if t == p)
     timings_sorted = sorted(timings)
     return BenchResult(
         train_examples=len(train_examples),

@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import List, Optional
 from zoneinfo import ZoneInfo
 
-from bot.handoff.availability import ServiceHours
 from bot.datafiles.config_files import ConfigFileError
+from bot.handoff.availability import ServiceHours
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -72,14 +71,14 @@ class Period:
             raise PeriodError("the end of the period must come after its start")
 
     @classmethod
-    def parse(cls, since: str, until: Optional[str], timezone: str, now: float) -> "Period":
+    def parse(cls, since: str, until: str | None, timezone: str, now: float) -> Period:
         """From command-line or query values; no ``until`` means up to ``now``."""
         start = parse_bound(since, timezone)
         end = parse_bound(until, timezone, end=True) if until else now
         return cls(start, end, timezone)
 
     @classmethod
-    def week_ending(cls, last_day: dt.date, timezone: str) -> "Period":
+    def week_ending(cls, last_day: dt.date, timezone: str) -> Period:
         """The seven days ending with ``last_day`` (included)."""
         zone = ZoneInfo(timezone)
         end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -97,7 +96,7 @@ class Period:
         """The local date of ``moment``, as YYYY-MM-DD."""
         return self.local(moment).date().isoformat()
 
-    def days(self) -> List[str]:
+    def days(self) -> list[str]:
         """Every local date the period touches, in order."""
         first = self.local(self.since).date()
         last = self.local(self.until - 1e-6).date()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional, Protocol
+from typing import Protocol
 
 from bot.datafiles.config_files import load_mapping
 from bot.settings import PROJECT_ROOT
@@ -15,7 +15,7 @@ class CustomerProfile:
 
     customer_id: str
     name: str = ""
-    vip_tier: Optional[str] = None
+    vip_tier: str | None = None
 
     @property
     def is_vip(self) -> bool:
@@ -34,7 +34,7 @@ class DemoCustomerDirectory:
     """Profiles from data/demo/customers.yml."""
 
     def __init__(self, path: Path = PROJECT_ROOT / "data" / "demo" / "customers.yml") -> None:
-        self._by_conversation: Dict[str, CustomerProfile] = {}
+        self._by_conversation: dict[str, CustomerProfile] = {}
         for entry in load_mapping(path).get("customers") or []:
             profile = CustomerProfile(entry["customer_id"], entry.get("name", ""), entry.get("vip_tier"))
             for conversation_id in entry.get("conversation_ids") or []:

@@ -6,13 +6,13 @@ line of that value, or of the deepest part of the path that exists.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any
 
 import yaml
 
 from bot.settings import PROJECT_ROOT
 
-Key = Union[str, int]
+Key = str | int
 
 
 class YamlError(ValueError):
@@ -32,14 +32,14 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def mapping(node: Optional[yaml.Node]) -> Dict[str, yaml.Node]:
+def mapping(node: yaml.Node | None) -> dict[str, yaml.Node]:
     """The values of a mapping node by their (scalar) keys; {} for anything else."""
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
 
 
-def sequence(node: Optional[yaml.Node]) -> List[yaml.Node]:
+def sequence(node: yaml.Node | None) -> list[yaml.Node]:
     """The items of a sequence node; [] for anything else."""
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
@@ -50,13 +50,13 @@ class YamlLines:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         try:
-            self.root: Optional[yaml.Node] = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            self.root: yaml.Node | None = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
             raise YamlError(*self._syntax_error(error)) from None
         except OSError as error:
             raise YamlError(shown_path(self.path), str(error)) from None
 
-    def _syntax_error(self, error: yaml.MarkedYAMLError) -> Tuple[str, str]:
+    def _syntax_error(self, error: yaml.MarkedYAMLError) -> tuple[str, str]:
         """Where the parser stopped, what it expected, and what it was reading (an unclosed "[" …)."""
         problem = str(error.problem or error)
         mark = error.problem_mark or error.context_mark
@@ -74,7 +74,7 @@ class YamlLines:
         """``file:line``."""
         return f"{shown_path(self.path)}:{line}"
 
-    def node(self, *keys: Key) -> Optional[yaml.Node]:
+    def node(self, *keys: Key) -> yaml.Node | None:
         """The node at ``keys`` (mapping keys and list indexes), or the deepest one found."""
         current = self.root
         for key in keys:
@@ -97,7 +97,7 @@ class YamlLines:
         """``file:line`` of the value at ``keys`` (or of the deepest part of the path that exists)."""
         return self.at(self.line(*keys))
 
-    def index_of(self, keys: List[Key], field: str, value: Any) -> Optional[int]:
+    def index_of(self, keys: list[Key], field: str, value: Any) -> int | None:
         """The index of the item of the list at ``keys`` whose ``field`` is ``value``."""
         for index, item in enumerate(sequence(self.node(*keys))):
             found = mapping(item).get(field)

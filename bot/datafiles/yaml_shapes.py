@@ -10,9 +10,10 @@ so that the loader can point at a line for what only it can judge (an unknown ca
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import Any
 
 import yaml
 
@@ -28,7 +29,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _DATE = (
 class Scalar:
     """One value: which YAML types it may be, and how to say so."""
 
-    tags: FrozenSet[str]
+    tags: frozenset[str]
     what: str
 
 
@@ -44,7 +45,7 @@ FLAG = Scalar(frozenset({_BOOL}), "true or false")
 class ListOf:
     """A list whose items all have one shape."""
 
-    items: "Shape"
+    items: Shape
     what: str = "a list"
 
 
@@ -52,7 +53,7 @@ class ListOf:
 class MapOf:
     """A mapping with any keys, whose values all have one shape."""
 
-    values: "Shape"
+    values: Shape
     what: str = "a mapping"
 
 
@@ -60,12 +61,12 @@ class MapOf:
 class Fields:
     """A mapping with known keys; ``required`` ones must be there and not empty."""
 
-    fields: Mapping[str, "Shape"]
-    required: Tuple[str, ...] = ()
+    fields: Mapping[str, Shape]
+    required: tuple[str, ...] = ()
     what: str = "a mapping"
 
 
-Shape = Union[Scalar, ListOf, MapOf, Fields]
+Shape = Scalar | ListOf | MapOf | Fields
 _NODE_KIND = {
     Scalar: yaml.ScalarNode, ListOf: yaml.SequenceNode, MapOf: yaml.MappingNode, Fields: yaml.MappingNode,
 }
@@ -74,13 +75,13 @@ _NODE_KIND = {
 class ShapeError(Exception):
     """The first node that does not fit, and what is wrong with it."""
 
-    def __init__(self, node: Optional[yaml.Node], message: str) -> None:
+    def __init__(self, node: yaml.Node | None, message: str) -> None:
         super().__init__(message)
         self.node = node
         self.message = message
 
 
-def _describe(node: Optional[yaml.Node]) -> str:
+def _describe(node: yaml.Node | None) -> str:
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
         return "empty"
     if isinstance(node, yaml.SequenceNode):
@@ -96,7 +97,7 @@ def _describe(node: Optional[yaml.Node]) -> str:
     return "text"
 
 
-def _label(path: List[str]) -> str:
+def _label(path: list[str]) -> str:
     return " > ".join(path) if path else "the file"
 
 
@@ -117,9 +118,9 @@ def _item_name(item: yaml.Node, number: int) -> str:
     return f"item {number}"
 
 
-def _pairs(node: yaml.MappingNode, path: List[str]) -> List[Tuple[str, yaml.Node, yaml.Node]]:
+def _pairs(node: yaml.MappingNode, path: list[str]) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """(key, key node, value node); a key given twice is a problem (YAML keeps only the last)."""
-    seen = {}
+    seen: dict[str, int] = {}
     pairs = []
     for key_node, value in node.value:
         key = str(key_node.value)
@@ -132,14 +133,16 @@ def _pairs(node: yaml.MappingNode, path: List[str]) -> List[Tuple[str, yaml.Node
     return pairs
 
 
-def check(node: Optional[yaml.Node], shape: Shape, path: Optional[List[str]] = None,
-          key: Optional[yaml.Node] = None) -> None:
+def check(node: yaml.Node | None, shape: Shape, path: list[str] | None = None,
+          key: yaml.Node | None = None) -> None:
     """Raise ShapeError at the first node of ``node``'s tree that does not fit ``shape``.
 
     ``key`` is the key ``node`` is written under: problems with ``node`` as a whole are shown there.
     """
     path = path or []
     at = key or node
+    if node is None:
+        raise ShapeError(at, f"{_label(path)} must be {shape.what}, not {_describe(node)}")
     fits = isinstance(node, _NODE_KIND[type(shape)]) and (not isinstance(shape, Scalar) or node.tag in shape.tags)
     if not fits:
         quotes = isinstance(shape, Scalar) and _STR in shape.tags and isinstance(node, yaml.ScalarNode)
@@ -149,13 +152,15 @@ def check(node: Optional[yaml.Node], shape: Shape, path: Optional[List[str]] = N
         for number, item in enumerate(node.value, start=1):
             check(item, shape.items, [*path, _item_name(item, number)])
     elif isinstance(shape, MapOf):
+        assert isinstance(node, yaml.MappingNode)
         for name, key_node, value in _pairs(node, path):
             check(value, shape.values, [*path, name], key_node)
     elif isinstance(shape, Fields):
-        _check_fields(node, shape, path, at)
+        assert isinstance(node, yaml.MappingNode)
+        _check_fields(node, shape, path, key or node)
 
 
-def _check_fields(node: yaml.MappingNode, shape: Fields, path: List[str], at: yaml.Node) -> None:
+def _check_fields(node: yaml.MappingNode, shape: Fields, path: list[str], at: yaml.Node) -> None:
     present = set()
     for name, key_node, value in _pairs(node, path):
         present.add(name)
@@ -175,7 +180,7 @@ def _check_fields(node: yaml.MappingNode, shape: Fields, path: List[str], at: ya
             raise ShapeError(at, f"{_label(path)} needs '{name}'")
 
 
-def load_checked(path: Path, shape: Shape) -> Tuple[Any, YamlLines]:
+def load_checked(path: Path, shape: Shape) -> tuple[Any, YamlLines]:
     """The data of the YAML file at ``path`` and its lines; YamlError (file:line) unless it fits ``shape``."""
     lines = YamlLines(path)
     try:

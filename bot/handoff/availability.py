@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.datafiles.config_files import SERVICE_DIR, ConfigFileError, config_error, load_config
@@ -38,13 +38,13 @@ class ServiceHours:
     """The days and hours agents work, in one time zone."""
 
     timezone: str = "Asia/Shanghai"
-    days: Tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+    days: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     opens: dt.time = dt.time(9, 0)
     closes: dt.time = dt.time(21, 0)
     default_handle_minutes: float = 6.0
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> "ServiceHours":
+    def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> ServiceHours:
         """Read ``service_hours`` and ``default_handle_minutes`` from the escalation rules."""
         raw, lines = load_config(path, SHAPE)
         hours = raw.get("service_hours") or {}
@@ -64,7 +64,7 @@ class ServiceHours:
             raise config_error(lines, ["service_hours", "close"], "close must be later than open")
         return cls(timezone, days, opens, closes, float(raw.get("default_handle_minutes", 6)))
 
-    def with_hours(self, spec: str) -> "ServiceHours":
+    def with_hours(self, spec: str) -> ServiceHours:
         """The same days with the hours of ``spec`` ("08:00-22:00", from SERVICE_HOURS); unchanged if empty."""
         if not spec.strip():
             return self
@@ -114,7 +114,7 @@ class Availability:
 
     open_now: bool
     agents_online: int
-    back_at: Optional[dt.datetime] = None
+    back_at: dt.datetime | None = None
 
     @property
     def can_queue(self) -> bool:

@@ -6,10 +6,11 @@ works the same from an action, a test or a replay.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from bot.knowledge.answer_suggestions import Suggester
 from bot.handoff.store import HandoffRecord, Turn
+from bot.knowledge.answer_suggestions import Suggester
 from bot.knowledge.base import KnowledgeBase
 from bot.pii import mask_pii
 
@@ -19,7 +20,7 @@ SUMMARY_MAX_CHARS = 240
 _INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "handoff_offered", "handoff_declined", "handoff_signals"}
 
 
-def transcript(events: Iterable[Mapping[str, Any]]) -> List[Turn]:
+def transcript(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
     """User and bot turns with text, oldest first, with their timestamps."""
     turns = []
     for event in events:
@@ -29,7 +30,7 @@ def transcript(events: Iterable[Mapping[str, Any]]) -> List[Turn]:
     return turns
 
 
-def top_intents(latest_message: Mapping[str, Any], limit: int = 3) -> List[Dict[str, Any]]:
+def top_intents(latest_message: Mapping[str, Any], limit: int = 3) -> list[dict[str, Any]]:
     """The NLU's best guesses for the last message, with confidences rounded for display."""
     ranking = latest_message.get("intent_ranking") or [latest_message.get("intent") or {}]
     return [
@@ -49,12 +50,12 @@ def summary(turns: Sequence[Turn], category: str, reason: str) -> str:
     return mask_pii(line)
 
 
-def suggest_answers(knowledge: KnowledgeBase, text: str, language: Optional[str], limit: int = 3) -> List[Dict[str, Any]]:
+def suggest_answers(knowledge: KnowledgeBase, text: str, language: str | None, limit: int = 3) -> list[dict[str, Any]]:
     """Knowledge-base answers that look most like what the user said, for the agent to reuse."""
     return [s.as_dict() for s in Suggester(knowledge).rank(text, language, limit)]
 
 
-def visible_slots(slots: Mapping[str, Any]) -> Dict[str, Any]:
+def visible_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
     """The slots with a value, personal data masked, bookkeeping left out."""
     shown = {}
     for name, value in slots.items():
@@ -76,7 +77,7 @@ def build_record(
     profile: Mapping[str, Any],
     complaints_in_window: int,
     knowledge: KnowledgeBase,
-    now: Optional[float] = None,
+    now: float | None = None,
 ) -> tuple:
     """The handoff record and its transcript for a conversation handed over for ``reason``."""
     turns = transcript(events)

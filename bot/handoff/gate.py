@@ -7,7 +7,6 @@ the handoff transcript (and so, live, to the console). A message a channel deliv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import redis
 
@@ -23,7 +22,7 @@ class GateDecision:
 
     to_bot: bool
     duplicate: bool = False
-    handoff_id: Optional[str] = None
+    handoff_id: str | None = None
 
     @property
     def to_agent(self) -> bool:
@@ -34,18 +33,18 @@ class GateDecision:
 class HandoffGate:
     """Route user messages to the bot or to the human handling the conversation."""
 
-    def __init__(self, client: redis.Redis, store: Optional[HandoffStore] = None) -> None:
+    def __init__(self, client: redis.Redis, store: HandoffStore | None = None) -> None:
         self._redis = client
         self._store = store or HandoffStore(client)
 
-    def seen_before(self, channel: str, message_id: Optional[str]) -> bool:
+    def seen_before(self, channel: str, message_id: str | None) -> bool:
         """Remember ``message_id``; True if it was already seen (then drop the message)."""
         if not message_id:
             return False
         first = self._redis.set(f"cs:seen:{channel}:{message_id}", 1, nx=True, ex=SEEN_TTL_SECONDS)
         return not first
 
-    def route(self, channel: str, conversation_id: str, text: str, message_id: Optional[str] = None) -> GateDecision:
+    def route(self, channel: str, conversation_id: str, text: str, message_id: str | None = None) -> GateDecision:
         """Decide where the message goes, recording it for the agent when a person has the conversation."""
         if self.seen_before(channel, message_id):
             return GateDecision(to_bot=False, duplicate=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from bot.knowledge.base import Faq, KnowledgeBase
 from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
@@ -11,7 +10,7 @@ from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def bigrams(text: str) -> FrozenSet[str]:
+def bigrams(text: str) -> frozenset[str]:
     """Pairs of neighbouring characters, lower-cased, punctuation and spaces dropped."""
     cleaned = _NOT_WORD.sub("", (text or "").lower())
     if len(cleaned) == 1:
@@ -19,7 +18,7 @@ def bigrams(text: str) -> FrozenSet[str]:
     return frozenset(cleaned[i:i + 2] for i in range(len(cleaned) - 1))
 
 
-def overlap(query: FrozenSet[str], candidate: FrozenSet[str]) -> float:
+def overlap(query: frozenset[str], candidate: frozenset[str]) -> float:
     """Dice coefficient of two bigram sets: 1.0 identical, 0.0 nothing shared."""
     if not query or not candidate:
         return 0.0
@@ -35,7 +34,7 @@ class Suggestion:
     score: float
     conclusion: str
     reasoning: str
-    steps: Tuple[str, ...]
+    steps: tuple[str, ...]
 
     @property
     def text(self) -> str:
@@ -56,17 +55,17 @@ class Suggester:
     """Ranks every FAQ by its best-matching training question in the asked language."""
 
     def __init__(self, knowledge_base: KnowledgeBase) -> None:
-        self._index: Dict[str, List[Tuple[Faq, str, FrozenSet[str]]]] = {
+        self._index: dict[str, list[tuple[Faq, str, frozenset[str]]]] = {
             language: [(faq, q, bigrams(q)) for faq in knowledge_base
                        for q in faq.questions.get(language, ())]
             for language in SUPPORTED_LANGUAGES
         }
 
-    def rank(self, text: str, language: Optional[str] = None, limit: int = 3) -> List[Suggestion]:
+    def rank(self, text: str, language: str | None = None, limit: int = 3) -> list[Suggestion]:
         """Up to ``limit`` answers sharing at least one bigram with ``text``, best first."""
         language = language if language in self._index else DEFAULT_LANGUAGE
         query = bigrams(text)
-        best: Dict[str, Tuple[float, Faq, str]] = {}
+        best: dict[str, tuple[float, Faq, str]] = {}
         for faq, question, grams in self._index[language]:
             score = overlap(query, grams)
             if score > 0 and score > best.get(faq.faq_id, (0.0,))[0]:

@@ -6,13 +6,14 @@ Editors own ``data/faq/*.yml``. Each entry has an ``id`` and, per language, the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any
 
-from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.datafiles.yaml_lines import YamlError, YamlLines, shown_path
 from bot.datafiles.yaml_shapes import TEXT, Fields, ListOf, load_checked
+from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 FAQ_INTENT = "faq"
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -34,7 +35,7 @@ class Answer:
 
     conclusion: str
     reasoning: str
-    steps: Tuple[str, ...]
+    steps: tuple[str, ...]
 
     def numbered_steps(self) -> str:
         """Steps as "1. …" lines, the form every channel shows."""
@@ -46,7 +47,7 @@ class Faq:
     """A knowledge-base entry: its id, training questions and answers per language."""
 
     faq_id: str
-    questions: Mapping[str, Tuple[str, ...]]
+    questions: Mapping[str, tuple[str, ...]]
     answers: Mapping[str, Answer]
     source: str = ""
     line: int = 0  # of the entry's id in ``source``
@@ -61,7 +62,7 @@ class Faq:
         """The retrieval-intent label Rasa's ResponseSelector predicts for this entry."""
         return f"{FAQ_INTENT}/{self.faq_id}"
 
-    def answer(self, language: Optional[str]) -> Answer:
+    def answer(self, language: str | None) -> Answer:
         """The answer in ``language``, falling back to the default language."""
         return self.answers.get(language or DEFAULT_LANGUAGE) or self.answers[DEFAULT_LANGUAGE]
 
@@ -72,8 +73,8 @@ def _parse_entry(raw: Mapping[str, Any], source: str, lines: YamlLines, index: i
     if not _ID_PATTERN.match(faq_id):
         raise KnowledgeBaseError(lines.where("faqs", index, "id"),
                                  f"FAQ id '{faq_id}' must be lower-case letters, digits and _")
-    questions: Dict[str, Tuple[str, ...]] = {}
-    answers: Dict[str, Answer] = {}
+    questions: dict[str, tuple[str, ...]] = {}
+    answers: dict[str, Answer] = {}
     for language in SUPPORTED_LANGUAGES:
         part = raw[language]
         questions[language] = tuple(str(q).strip() for q in part["questions"])
@@ -89,7 +90,7 @@ class KnowledgeBase:
     """All FAQ entries, looked up by id or by the ResponseSelector's label."""
 
     def __init__(self, faqs: Iterable[Faq]) -> None:
-        self._by_id: Dict[str, Faq] = {}
+        self._by_id: dict[str, Faq] = {}
         for faq in faqs:
             if faq.faq_id in self._by_id:
                 first = self._by_id[faq.faq_id]
@@ -97,9 +98,9 @@ class KnowledgeBase:
             self._by_id[faq.faq_id] = faq
 
     @classmethod
-    def load(cls, directory: Path) -> "KnowledgeBase":
+    def load(cls, directory: Path) -> KnowledgeBase:
         """Read every ``*.yml`` under ``directory``; KnowledgeBaseError (file:line) at the first problem."""
-        faqs: List[Faq] = []
+        faqs: list[Faq] = []
         for path in sorted(Path(directory).rglob("*.yml")):
             try:
                 content, lines = load_checked(path, SHAPE)
@@ -115,11 +116,11 @@ class KnowledgeBase:
     def __iter__(self):
         return iter(self._by_id.values())
 
-    def get(self, faq_id: str) -> Optional[Faq]:
+    def get(self, faq_id: str) -> Faq | None:
         """The entry with ``faq_id``, or None."""
         return self._by_id.get(faq_id)
 
-    def by_response_key(self, intent_response_key: str) -> Optional[Faq]:
+    def by_response_key(self, intent_response_key: str) -> Faq | None:
         """The entry for a label like ``faq/change_password``."""
         prefix = f"{FAQ_INTENT}/"
         if not intent_response_key.startswith(prefix):
@@ -127,6 +128,6 @@ class KnowledgeBase:
         return self.get(intent_response_key[len(prefix):])
 
 
-def first_questions(knowledge: KnowledgeBase, language: str = DEFAULT_LANGUAGE) -> Dict[str, str]:
+def first_questions(knowledge: KnowledgeBase, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """``faq/<id>`` → the entry's first question in ``language``: a readable name for reports."""
     return {faq.intent_response_key: faq.questions[language][0] for faq in knowledge if faq.questions.get(language)}

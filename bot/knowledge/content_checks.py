@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, load_mapping
-from bot.knowledge.base import KnowledgeBase
-from bot.settings import PROJECT_ROOT
 from bot.datafiles.yaml_lines import YamlLines
 from bot.datafiles.yaml_shapes import TEXT, WHOLE, Fields, ListOf, MapOf, load_checked
+from bot.knowledge.base import KnowledgeBase
+from bot.settings import PROJECT_ROOT
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF]")
 
@@ -28,7 +28,7 @@ _DOMAIN_SHAPE = Fields({
 })
 
 # Forbidden phrases with what to say instead, and the most emoji one message may have.
-TextRules = Tuple[List[Tuple[str, str]], int]
+TextRules = tuple[list[tuple[str, str]], int]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def language_rules(path: Path = SERVICE_DIR / "language_rules.yml") -> TextRules
     return phrases, int(raw.get("max_emoji_per_message", 2))
 
 
-def check_text(text: str, where: str, rules: Optional[TextRules] = None) -> List[Problem]:
+def check_text(text: str, where: str, rules: TextRules | None = None) -> list[Problem]:
     """Forbidden phrases and too many emoji in one message."""
     phrases, max_emoji = rules or language_rules()
     problems = []
@@ -67,21 +67,21 @@ def check_text(text: str, where: str, rules: Optional[TextRules] = None) -> List
     return problems
 
 
-def _response_texts(domain: Mapping) -> Iterator[Tuple[str, List[Mapping]]]:
+def _response_texts(domain: Mapping) -> Iterator[tuple[str, list[Mapping]]]:
     for name, variations in (domain.get("responses") or {}).items():
         yield name, variations or []
 
 
 def check_domain(
-    path: Path = PROJECT_ROOT / "domain.yml", rules: Optional[TextRules] = None
-) -> List[Problem]:
+    path: Path = PROJECT_ROOT / "domain.yml", rules: TextRules | None = None
+) -> list[Problem]:
     """Every response has a zh default and an en variation, and each text passes check_text.
 
     YamlError (file:line) when the file cannot be read or its responses are malformed.
     """
     domain, lines = load_checked(path, _DOMAIN_SHAPE)
     rules = rules or language_rules()
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     for name, variations in _response_texts(domain):
         languages = set()
         for index, variation in enumerate(variations):
@@ -100,12 +100,12 @@ def check_domain(
 
 
 def check_knowledge_base(
-    directory: Path = PROJECT_ROOT / "data" / "faq", rules: Optional[TextRules] = None
-) -> List[Problem]:
+    directory: Path = PROJECT_ROOT / "data" / "faq", rules: TextRules | None = None
+) -> list[Problem]:
     """Each FAQ answer passes check_text, in both languages (KnowledgeBaseError for a malformed file)."""
     rules = rules or language_rules()
-    problems: List[Problem] = []
-    files: Dict[str, YamlLines] = {}
+    problems: list[Problem] = []
+    files: dict[str, YamlLines] = {}
     for faq in KnowledgeBase.load(directory):
         if faq.source not in files:
             files[faq.source] = YamlLines(Path(faq.source))

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
 from bot.datafiles.config_files import SERVICE_DIR, config_error, load_config
-from bot.knowledge.content_checks import Problem
-from bot.knowledge.base import FAQ_INTENT
-from bot.language import SUPPORTED_LANGUAGES, detect_language
-from bot.settings import PROJECT_ROOT
 from bot.datafiles.yaml_lines import YamlError, YamlLines, mapping, sequence
 from bot.datafiles.yaml_shapes import TEXT, WHOLE, Fields, ListOf
+from bot.knowledge.base import FAQ_INTENT
+from bot.knowledge.content_checks import Problem
+from bot.language import SUPPORTED_LANGUAGES, detect_language
+from bot.settings import PROJECT_ROOT
 
 # [text](entity), [text]{"entity": …}: the text is what the user typed.
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -37,10 +37,10 @@ class ContentRules:
     """What ``data/service/content_rules.yml`` asks of the training examples."""
 
     min_examples_per_language: int = 8
-    no_examples_needed: FrozenSet[str] = frozenset()
+    no_examples_needed: frozenset[str] = frozenset()
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "content_rules.yml") -> "ContentRules":
+    def load(cls, path: Path = SERVICE_DIR / "content_rules.yml") -> ContentRules:
         """Read the rules; ConfigFileError when malformed."""
         raw, lines = load_config(path, CONTENT_RULES_SHAPE)
         minimum = raw.get("min_examples_per_language", 8)
@@ -57,7 +57,7 @@ class Example:
 
     intent: str
     text: str
-    language: Optional[str]
+    language: str | None
     where: str  # "data/nlu/chitchat.yml:12"
 
 
@@ -79,7 +79,7 @@ def normalized(text: str) -> str:
     return _TRAILING_PUNCTUATION.sub("", re.sub(r"\s+", " ", text.casefold())).strip()
 
 
-def _block_examples(node: yaml.ScalarNode) -> Iterator[Tuple[str, int]]:
+def _block_examples(node: yaml.ScalarNode) -> Iterator[tuple[str, int]]:
     """(example, line) for each ``- …`` line of an ``examples: |`` block."""
     # A block scalar ("|" or ">") starts on the line after its indicator; others on their own line.
     first = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
@@ -89,10 +89,10 @@ def _block_examples(node: yaml.ScalarNode) -> Iterator[Tuple[str, int]]:
             yield stripped[2:].strip(), first + offset
 
 
-def nlu_examples(directory: Path = PROJECT_ROOT / "data" / "nlu") -> Tuple[List[Intent], List[Example]]:
+def nlu_examples(directory: Path = PROJECT_ROOT / "data" / "nlu") -> tuple[list[Intent], list[Example]]:
     """The intents and examples of the NLU files under ``directory``."""
-    intents: List[Intent] = []
-    examples: List[Example] = []
+    intents: list[Intent] = []
+    examples: list[Example] = []
     for path in sorted(Path(directory).rglob("*.yml")):
         lines = YamlLines(path)
         for item in sequence(lines.node("nlu")):
@@ -109,10 +109,10 @@ def nlu_examples(directory: Path = PROJECT_ROOT / "data" / "nlu") -> Tuple[List[
     return intents, examples
 
 
-def faq_examples(directory: Path = PROJECT_ROOT / "data" / "faq") -> Tuple[List[Intent], List[Example]]:
+def faq_examples(directory: Path = PROJECT_ROOT / "data" / "faq") -> tuple[list[Intent], list[Example]]:
     """Each knowledge-base entry as the intent ``faq/<id>``, its questions as examples."""
-    intents: List[Intent] = []
-    examples: List[Example] = []
+    intents: list[Intent] = []
+    examples: list[Example] = []
     for path in sorted(Path(directory).rglob("*.yml")):
         lines = YamlLines(path)
         for entry in sequence(lines.node("faqs")):
@@ -130,7 +130,7 @@ def faq_examples(directory: Path = PROJECT_ROOT / "data" / "faq") -> Tuple[List[
     return intents, examples
 
 
-def domain_intents(path: Path = PROJECT_ROOT / "domain.yml") -> List[Intent]:
+def domain_intents(path: Path = PROJECT_ROOT / "domain.yml") -> list[Intent]:
     """The intents the domain declares, with their lines."""
     found = []
     lines = YamlLines(path)
@@ -145,9 +145,9 @@ def domain_intents(path: Path = PROJECT_ROOT / "domain.yml") -> List[Intent]:
 
 def check_example_counts(
     intents: Sequence[Intent], examples: Sequence[Example], rules: ContentRules
-) -> List[Problem]:
+) -> list[Problem]:
     """Every intent has ``rules.min_examples_per_language`` examples in each language."""
-    counts: Dict[str, Dict[Optional[str], int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
     for example in examples:
         counts[example.intent][example.language] += 1
     problems = []
@@ -165,9 +165,9 @@ def check_example_counts(
     return problems
 
 
-def check_duplicates(examples: Sequence[Example]) -> List[Problem]:
+def check_duplicates(examples: Sequence[Example]) -> list[Problem]:
     """No example (ignoring case, spacing and final punctuation) under two different intents."""
-    first: Dict[str, Example] = {}
+    first: dict[str, Example] = {}
     problems = []
     for example in examples:
         key = normalized(example.text)
@@ -185,8 +185,8 @@ def check_training_examples(
     nlu_dir: Path = PROJECT_ROOT / "data" / "nlu",
     faq_dir: Path = PROJECT_ROOT / "data" / "faq",
     domain: Path = PROJECT_ROOT / "domain.yml",
-    rules: Optional[ContentRules] = None,
-) -> List[Problem]:
+    rules: ContentRules | None = None,
+) -> list[Problem]:
     """Both checks on the shipped data (or the given files)."""
     rules = rules or ContentRules.load()
     try:

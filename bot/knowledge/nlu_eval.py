@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -32,14 +31,14 @@ class LanguageScore:
     complaint_recall: float = 0.0
     faq_selection_accuracy: float = 0.0
     fallback_rate: float = 0.0
-    confusions: List[Tuple[str, str, int]] = field(default_factory=list)
-    errors: List[Tuple[str, str, str]] = field(default_factory=list)
-    per_intent: Dict[str, Dict[str, float]] = field(default_factory=dict)
-    matrix_labels: List[str] = field(default_factory=list)
-    matrix: List[List[int]] = field(default_factory=list)
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    per_intent: dict[str, dict[str, float]] = field(default_factory=dict)
+    matrix_labels: list[str] = field(default_factory=list)
+    matrix: list[list[int]] = field(default_factory=list)
 
 
-def precision_recall(pairs: List[Tuple[str, str]], label: str) -> Tuple[float, float, int]:
+def precision_recall(pairs: list[tuple[str, str]], label: str) -> tuple[float, float, int]:
     """Unrounded precision and recall of ``label`` among (true, predicted) pairs, and its support."""
     true_positive = sum(1 for t, p in pairs if t == label and p == label)
     predicted = sum(1 for _, p in pairs if p == label)
@@ -49,7 +48,7 @@ def precision_recall(pairs: List[Tuple[str, str]], label: str) -> Tuple[float, f
     return precision, recall, actual
 
 
-def per_intent_scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
+def per_intent_scores(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support for every intent among (true, predicted) pairs."""
     labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
     scores = {}
@@ -60,7 +59,7 @@ def per_intent_scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float
     return scores
 
 
-def confusion_matrix(pairs: List[Tuple[str, str]]) -> Tuple[List[str], List[List[int]]]:
+def confusion_matrix(pairs: list[tuple[str, str]]) -> tuple[list[str], list[list[int]]]:
     """Labels and counts[true][predicted] over the labels that occur."""
     labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})
     index = {label: n for n, label in enumerate(labels)}
@@ -70,7 +69,7 @@ def confusion_matrix(pairs: List[Tuple[str, str]]) -> Tuple[List[str], List[List
     return labels, counts
 
 
-def plot_confusion_matrix(labels: List[str], counts: List[List[int]], title: str, path: Path) -> Path:
+def plot_confusion_matrix(labels: list[str], counts: list[list[int]], title: str, path: Path) -> Path:
     """Write the matrix as a PNG heat map (rows: true intent, columns: predicted)."""
     import matplotlib
 
@@ -96,7 +95,7 @@ def plot_confusion_matrix(labels: List[str], counts: List[List[int]], title: str
     return path
 
 
-def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
+def load_examples(path: Path) -> list[tuple[str, str, str | None]]:
     """(text, intent, faq label or None) for every example of a Rasa NLU test file."""
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -104,7 +103,7 @@ def load_examples(path: Path) -> List[Tuple[str, str, Optional[str]]]:
     return [(m.get("text"), m.get("intent"), m.get("intent_response_key")) for m in data.training_examples]
 
 
-def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]]) -> LanguageScore:
+def score(predictions: list[tuple[str, str, str | None, str, str | None]]) -> LanguageScore:
     """Figures from (text, true intent, true faq label, predicted intent, predicted faq label) rows."""
     total = len(predictions)
     correct = sum(1 for _, true, _, predicted, _ in predictions if true == predicted)
@@ -126,7 +125,7 @@ def score(predictions: List[Tuple[str, str, Optional[str], str, Optional[str]]])
         faq_selection_accuracy=faq_right / len(faq_rows) if faq_rows else 0.0,
         fallback_rate=sum(1 for r in predictions if r[3] == "nlu_fallback") / total if total else 0.0,
         confusions=[(t, p, n) for (t, p), n in confusions.most_common(10)],
-        errors=[(row[0], row[2] or row[1], row[4] if row[3] == "faq" else row[3])
+        errors=[(row[0], row[2] or row[1], (row[4] or "") if row[3] == "faq" else row[3])
                 for row in predictions if row[1] != row[3] or (row[1] == "faq" and row[4] != row[2])],
     )
 
@@ -140,7 +139,7 @@ def _quiet_rasa() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-async def _predict(model: Path, examples: List[Tuple[str, str, Optional[str]]]) -> List[Tuple]:
+async def _predict(model: Path, examples: list[tuple[str, str, str | None]]) -> list[tuple]:
     from rasa.core.agent import Agent
 
     _quiet_rasa()
@@ -156,7 +155,7 @@ async def _predict(model: Path, examples: List[Tuple[str, str, Optional[str]]]) 
     return rows
 
 
-def evaluate(model: Path, test_files: Dict[str, Path] = TEST_FILES) -> Dict[str, LanguageScore]:
+def evaluate(model: Path, test_files: dict[str, Path] = TEST_FILES) -> dict[str, LanguageScore]:
     """Score ``model`` on each language's test file."""
     results = {}
     for language, path in test_files.items():
@@ -165,7 +164,7 @@ def evaluate(model: Path, test_files: Dict[str, Path] = TEST_FILES) -> Dict[str,
     return results
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")

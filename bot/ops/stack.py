@@ -9,6 +9,7 @@ reverse order; nothing is left running.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -18,17 +19,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
 
 from bot import log_masking
+from bot.knowledge.training import ensure_model, rasa_environment
 from bot.ops.credentials import disabled_channels, load_config, write_credentials
 from bot.ops.redis_client import rasa_store_env, start_redis
 from bot.ops.redis_server import EmbeddedRedis
 from bot.ops.supervisor import CrashLoop, RestartPolicy, Supervised, Supervisor
 from bot.settings import Settings, SettingsError
-from bot.knowledge.training import ensure_model, rasa_environment
 
 logger = logging.getLogger("bot.ops.stack")
 # The Rasa processes' logging: personal data masked in every line (bot/log_masking.py).
@@ -44,13 +45,13 @@ class Service:
     """One child process and how to tell it is ready."""
 
     name: str
-    command: List[str]
+    command: list[str]
     health_url: str
     log_path: Path
-    process: Optional[subprocess.Popen] = field(default=None, repr=False)
-    _launch: Optional[Tuple[Dict[str, str], Path]] = field(default=None, repr=False)
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    _launch: tuple[dict[str, str], Path] | None = field(default=None, repr=False)
 
-    def start(self, env: Dict[str, str], cwd: Path) -> None:
+    def start(self, env: dict[str, str], cwd: Path) -> None:
         """Launch the process in its own session, logging to ``log_path``."""
         self._launch = (env, cwd)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ class Service:
                 start_new_session=True,  # signals come from us, in order, not from the terminal
             )
 
-    def exit_code(self) -> Optional[int]:
+    def exit_code(self) -> int | None:
         """The exit code if the process ended on its own, else None."""
         return self.process.poll() if self.process is not None else None
 
@@ -107,13 +108,11 @@ class Service:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
-def build_services(settings: Settings, rasa_token: str, model: Path, credentials: Optional[Path] = None) -> List[Service]:
+def build_services(settings: Settings, rasa_token: str, model: Path, credentials: Path | None = None) -> list[Service]:
     """The three Python services, in start order."""
     python = sys.executable
     logs = settings.var_dir / "logs"
@@ -159,7 +158,7 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
     ]
 
 
-def service_environment(settings: Settings, redis_url: str) -> Dict[str, str]:
+def service_environment(settings: Settings, redis_url: str) -> dict[str, str]:
     """What every child process is started with: the Redis address, the ports, var/."""
     env = rasa_environment(settings)
     env.update(rasa_store_env(redis_url))
@@ -179,14 +178,14 @@ def service_environment(settings: Settings, redis_url: str) -> Dict[str, str]:
 class Stack:
     """The running product: Redis plus the services, started and stopped together."""
 
-    def __init__(self, settings: Settings, train: bool = True, model: Optional[Path] = None) -> None:
+    def __init__(self, settings: Settings, train: bool = True, model: Path | None = None) -> None:
         self.settings = settings
         self.train = train
         self.model = model
-        self.redis_url: Optional[str] = None
-        self.embedded_redis: Optional[EmbeddedRedis] = None
-        self.services: List[Service] = []
-        self.env: Dict[str, str] = {}
+        self.redis_url: str | None = None
+        self.embedded_redis: EmbeddedRedis | None = None
+        self.services: list[Service] = []
+        self.env: dict[str, str] = {}
         self.stop_event = threading.Event()
 
     def start(self, on_phase: Callable[[str], None] = lambda _: None) -> None:
@@ -223,12 +222,12 @@ class Stack:
         service.start(self.env, self.settings.project_root)
         service.wait_healthy(timeout=180, stop_event=threading.Event())
 
-    def supervisor(self, policy: RestartPolicy = RestartPolicy()) -> Supervisor:
+    def supervisor(self, policy: RestartPolicy | None = None) -> Supervisor:
         """Watches the embedded Redis (when ours) and every service, restarting what crashes."""
-        children: List[Supervised] = list(self.services)
+        children: list[Supervised] = list(self.services)
         if self.embedded_redis is not None and self.embedded_redis.owned:
             children.insert(0, _RedisChild(self.embedded_redis))
-        return Supervisor(children, policy)
+        return Supervisor(children, policy or RestartPolicy())
 
     def stop(self) -> None:
         """Stop services in reverse start order, then the embedded Redis."""
@@ -248,7 +247,7 @@ class _RedisChild:
     def __init__(self, server: EmbeddedRedis) -> None:
         self._server = server
 
-    def exit_code(self) -> Optional[int]:
+    def exit_code(self) -> int | None:
         return self._server.exit_code()
 
     def relaunch(self) -> None:
@@ -295,7 +294,7 @@ def _without_password(url: str) -> str:
     return url
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description="Run the assistant: Redis, action server, Rasa, console.")
     parser.add_argument("--no-train", action="store_true", help="serve the existing model, never train")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Protocol
+from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ class Supervised(Protocol):
 
     name: str
 
-    def exit_code(self) -> Optional[int]:
+    def exit_code(self) -> int | None:
         """The exit code if the process has ended, else None (running, or never started)."""
 
     def relaunch(self) -> None:
@@ -47,8 +48,8 @@ class RestartPolicy:
 
 @dataclass
 class _History:
-    crashes: List[float] = field(default_factory=list)  # monotonic times of recent crashes
-    restart_at: Optional[float] = None  # when a pending restart is due
+    crashes: list[float] = field(default_factory=list)  # monotonic times of recent crashes
+    restart_at: float | None = None  # when a pending restart is due
 
 
 class Supervisor:
@@ -56,17 +57,17 @@ class Supervisor:
 
     def __init__(
         self,
-        children: List[Supervised],
+        children: list[Supervised],
         policy: RestartPolicy = RestartPolicy(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._children = children
         self._policy = policy
         self._clock = clock
-        self._history: Dict[str, _History] = {child.name: _History() for child in children}
-        self.restarts: Dict[str, int] = {child.name: 0 for child in children}
+        self._history: dict[str, _History] = {child.name: _History() for child in children}
+        self.restarts: dict[str, int] = {child.name: 0 for child in children}
 
-    def down(self) -> List[str]:
+    def down(self) -> list[str]:
         """Names of the children that are not running now (crashed, waiting for their restart)."""
         return [child.name for child in self._children if child.exit_code() is not None]
 

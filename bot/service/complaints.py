@@ -1,13 +1,13 @@
 """The complaint playbook: recognise the complaint type, restate it, offer fitting remedies."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, config_error, load_config
-from bot.language import localized
 from bot.datafiles.yaml_shapes import TEXT, WHOLE, Fields, ListOf, MapOf
+from bot.language import localized
 
 GENERAL = "general"
 
@@ -32,9 +32,9 @@ class Remedy:
 
     remedy_id: str
     texts: Mapping[str, Mapping[str, str]]
-    keywords: Tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
-    def text(self, field: str, language: Optional[str]) -> str:
+    def text(self, field: str, language: str | None) -> str:
         """``field`` (title | detail | risk) in ``language``."""
         return localized(self.texts, language)[field]
 
@@ -44,22 +44,22 @@ class ComplaintType:
     """A kind of complaint with the words that recognise it and its remedies."""
 
     type_id: str
-    keywords: Tuple[str, ...]
+    keywords: tuple[str, ...]
     topics: Mapping[str, str]
-    remedy_ids: Tuple[str, ...]
+    remedy_ids: tuple[str, ...]
 
 
 class ComplaintPlaybook:
     """What `data/service/complaints.yml` says, with lookups."""
 
-    def __init__(self, types: List[ComplaintType], remedies: Dict[str, Remedy], feedback_hours: int) -> None:
+    def __init__(self, types: list[ComplaintType], remedies: dict[str, Remedy], feedback_hours: int) -> None:
         self.types = types
         self.remedies = remedies
         self.feedback_hours = feedback_hours
         self._by_id = {t.type_id: t for t in types}
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "complaints.yml") -> "ComplaintPlaybook":
+    def load(cls, path: Path = SERVICE_DIR / "complaints.yml") -> ComplaintPlaybook:
         """Read and check the playbook."""
         raw, lines = load_config(path, SHAPE)
         remedies = {
@@ -86,7 +86,7 @@ class ComplaintPlaybook:
             raise config_error(lines, ["types"], f"a '{GENERAL}' type is required as the fallback")
         return cls(types, remedies, int(raw.get("feedback_hours", 24)))
 
-    def get(self, type_id: Optional[str]) -> ComplaintType:
+    def get(self, type_id: str | None) -> ComplaintType:
         """The type with ``type_id``, or the general one."""
         return self._by_id.get(type_id or "", self._by_id[GENERAL])
 
@@ -98,13 +98,13 @@ class ComplaintPlaybook:
                 return complaint_type
         return self._by_id[GENERAL]
 
-    def remedies_for(self, complaint_type: ComplaintType) -> List[Remedy]:
+    def remedies_for(self, complaint_type: ComplaintType) -> list[Remedy]:
         """The 2–3 remedies to offer for ``complaint_type``."""
         return [self.remedies[r] for r in complaint_type.remedy_ids]
 
-    def match_remedy(self, text: str, offered: List[str]) -> Optional[str]:
+    def match_remedy(self, text: str, offered: list[str]) -> str | None:
         """Which offered remedy the user chose: its number (1-3), id, title or one of its keywords."""
-        answer = (text or "").strip().lower().rstrip("。.!! ")
+        answer = (text or "").strip().lower().rstrip("。.!! ")  # noqa: B005 - a set of end marks, meant
         if not answer:
             return None
         if answer.isdigit():

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 # Also in data/nlu/entities.yml as the `order_number` regex (a test keeps them equal).
 ORDER_NUMBER_PATTERN = r"(?<![0-9A-Za-z])(?:[Dd][Dd])?\d{13}(?![0-9A-Za-z])"
 _ORDER_NUMBER = re.compile(ORDER_NUMBER_PATTERN)
 
 
-def find_order_number(text: str) -> Optional[str]:
+def find_order_number(text: str) -> str | None:
     """The first order number in ``text``, normalised to ``DD`` + 13 digits, or None."""
     match = _ORDER_NUMBER.search(text or "")
     if not match:
@@ -18,6 +17,6 @@ def find_order_number(text: str) -> Optional[str]:
     return f"DD{digits}"
 
 
-def normalise_order_number(value: str) -> Optional[str]:
+def normalise_order_number(value: str) -> str | None:
     """An order number as given (entity value or free text), normalised, or None if it is not one."""
     return find_order_number(value.replace(" ", "")) if value else None

@@ -1,13 +1,13 @@
 """Known incidents that operators list in data/service/incidents.yml, matched against fault reports."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, config_error, load_config
-from bot.language import localized
 from bot.datafiles.yaml_shapes import FLAG, TEXT, Fields, ListOf, MapOf
+from bot.language import localized
 
 _FIELDS = ("impact", "recovery", "workaround")
 _TEXTS = Fields({name: TEXT for name in _FIELDS}, required=_FIELDS)
@@ -24,10 +24,10 @@ class Incident:
     """An ongoing incident: what it affects, when it should be fixed, what to do meanwhile."""
 
     incident_id: str
-    keywords: Tuple[str, ...]
+    keywords: tuple[str, ...]
     texts: Mapping[str, Mapping[str, str]]
 
-    def text(self, field: str, language: Optional[str]) -> str:
+    def text(self, field: str, language: str | None) -> str:
         """``field`` (impact | recovery | workaround) in ``language``."""
         return localized(self.texts, language)[field]
 
@@ -35,11 +35,11 @@ class Incident:
 class IncidentBoard:
     """The active incidents, in file order."""
 
-    def __init__(self, incidents: List[Incident]) -> None:
+    def __init__(self, incidents: list[Incident]) -> None:
         self.incidents = incidents
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "incidents.yml") -> "IncidentBoard":
+    def load(cls, path: Path = SERVICE_DIR / "incidents.yml") -> IncidentBoard:
         """Read the active incidents."""
         raw, lines = load_config(path, SHAPE)
         incidents = []
@@ -61,7 +61,7 @@ class IncidentBoard:
             )
         return cls(incidents)
 
-    def match(self, text: str) -> Optional[Incident]:
+    def match(self, text: str) -> Incident | None:
         """The first active incident one of whose keywords appears in ``text``."""
         lowered = (text or "").lower()
         return next((i for i in self.incidents if any(w in lowered for w in i.keywords)), None)

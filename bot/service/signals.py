@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.service.escalation import Signals
 from bot.service.triage import Triage
@@ -12,7 +13,7 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)")
 _REFUND_WORDS = ("退", "refund", "money back")
 
 
-def session_events(events: Sequence[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+def session_events(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The events of the current session (after the last session_started)."""
     start = 0
     for index, event in enumerate(events):
@@ -21,7 +22,7 @@ def session_events(events: Sequence[Mapping[str, Any]]) -> List[Mapping[str, Any
     return list(events[start:])
 
 
-def _intent(event: Mapping[str, Any]) -> Optional[str]:
+def _intent(event: Mapping[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
@@ -48,7 +49,7 @@ def not_helped_count(events: Sequence[Mapping[str, Any]]) -> int:
     return count
 
 
-def refund_amount(latest_message: Mapping[str, Any]) -> Optional[float]:
+def refund_amount(latest_message: Mapping[str, Any]) -> float | None:
     """An amount the user asks to have refunded, from the ``amount`` entity of a refund request."""
     text = (latest_message.get("text") or "").lower()
     if not any(word in text for word in _REFUND_WORDS):

@@ -1,9 +1,9 @@
 """Triage: every request gets a category (inquiry / complaint / suggestion / fault) and a priority."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from bot.datafiles.config_files import SERVICE_DIR, config_error, load_config
 from bot.datafiles.yaml_shapes import FLAG, TEXT, Fields, ListOf, MapOf
@@ -27,9 +27,9 @@ SHAPE = Fields({
 class Triage:
     """The outcome for one request: category (None when the message is not a request) and priority."""
 
-    category: Optional[str]
+    category: str | None
     priority: str
-    reasons: Tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,15 @@ class TriageRules:
     categories: Mapping[str, str]
     default_priority: str
     category_priority: Mapping[str, str]
-    high_intents: FrozenSet[str]
-    high_keywords: Tuple[str, ...]
+    high_intents: frozenset[str]
+    high_keywords: tuple[str, ...]
     vip_step_up: bool
 
     @classmethod
-    def load(cls, path: Path = SERVICE_DIR / "triage.yml") -> "TriageRules":
+    def load(cls, path: Path = SERVICE_DIR / "triage.yml") -> TriageRules:
         """Read and check the rules file."""
         raw, lines = load_config(path, SHAPE)
-        categories: Dict[str, str] = {str(k): str(v) for k, v in (raw.get("categories") or {}).items()}
+        categories: dict[str, str] = {str(k): str(v) for k, v in (raw.get("categories") or {}).items()}
         priority = raw.get("priority") or {}
         for intent, category in categories.items():
             if category not in CATEGORIES:
@@ -77,7 +77,7 @@ def _step_up(priority: str) -> str:
 
 def triage(
     rules: TriageRules,
-    intent: Optional[str],
+    intent: str | None,
     text: str,
     vip: bool = False,
     order_overdue: bool = False,
@@ -90,16 +90,16 @@ def triage(
         if order_overdue:
             return Triage(category=None, priority="high", reasons=("order_overdue",))
         return Triage(category=None, priority=rules.default_priority)
-    reasons = []
+    reasons: list[str] = []
     priority = rules.category_priority.get(category, rules.default_priority)
     lowered = (text or "").lower()
     if intent in rules.high_intents:
-        priority, reasons = "high", reasons + [f"intent:{intent}"]
+        priority, reasons = "high", [*reasons, f"intent:{intent}"]
     matched = next((word for word in rules.high_keywords if word in lowered), None)
     if matched:
-        priority, reasons = "high", reasons + [f"keyword:{matched}"]
+        priority, reasons = "high", [*reasons, f"keyword:{matched}"]
     if order_overdue:
-        priority, reasons = "high", reasons + ["order_overdue"]
+        priority, reasons = "high", [*reasons, "order_overdue"]
     if vip and rules.vip_step_up:
-        priority, reasons = _step_up(priority), reasons + ["vip"]
+        priority, reasons = _step_up(priority), [*reasons, "vip"]
     return Triage(category=category, priority=priority, reasons=tuple(reasons))

@@ -6,21 +6,27 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.utils import all_subclasses
 
-from actions.handoff import ActionAcceptHandoff, ActionDeclineHandoff, ActionEscalate, ActionHandback, ActionRequestHuman
+from actions.handoff import (
+    ActionAcceptHandoff,
+    ActionDeclineHandoff,
+    ActionEscalate,
+    ActionHandback,
+    ActionRequestHuman,
+)
 from actions.registry import build_actions
 from actions.server import executor_for
 from actions.triage import ValidateSlotMappings
-from bot.handoff.availability import ServiceHours
 from bot.backends.customers import DemoCustomerDirectory
-from bot.service.escalation import EscalationRules
-from bot.handoff.store import HandoffStore
-from bot.handoff.intake import HandoffIntake
-from bot.knowledge.base import KnowledgeBase
 from bot.backends.orders import DemoOrderBackend
+from bot.handoff.availability import ServiceHours
+from bot.handoff.intake import HandoffIntake
 from bot.handoff.presence import AgentPresence
-from bot.settings import PROJECT_ROOT, Settings
+from bot.handoff.store import HandoffStore
+from bot.knowledge.base import KnowledgeBase
+from bot.service.escalation import EscalationRules
 from bot.service.tickets import TicketStore
 from bot.service.triage import TriageRules
+from bot.settings import PROJECT_ROOT, Settings
 from bot.wiring import Wiring
 
 # The responses given before a high-priority transfer, as data/service/escalation.yml lists them.
@@ -115,7 +121,7 @@ async def test_with_nobody_online_the_user_gets_a_callback_ticket_not_silence(de
     dispatcher, events = await run(ActionRequestHuman(desk_at(OPEN)), tracker(CONVERSATION))
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_no_agent"]
     ticket = TicketStore(redis_client).get(slots_of(events)["ticket_id"])
-    assert "人工回电" in ticket.tags and ticket.conversation_id == "web-user-1"
+    assert "callback" in ticket.tags and ticket.conversation_id == "web-user-1"
     assert HandoffStore(redis_client).state("web-user-1") == "bot"
 
 
@@ -146,7 +152,7 @@ async def test_anger_makes_the_bot_offer_a_person_and_yes_hands_over(desk_at, re
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_offer"]
     assert slots_of(offered)["handoff_offered"] is True
 
-    said_yes = angry + [bot("您的问题比较特殊", 11.0), action("action_listen"), user("好的", "affirm", 12.0)]
+    said_yes = [*angry, bot("您的问题比较特殊", 11.0), action("action_listen"), user("好的", "affirm", 12.0)]
     slots = {**slots_of(events), "handoff_offered": True}
     assert triage_action(redis_client).escalation_events(tracker(said_yes, slots)) == [
         {"event": "followup", "name": "action_accept_handoff", "timestamp": None}
@@ -172,7 +178,7 @@ async def test_no_to_the_offer_answers_the_original_message_and_does_not_ask_aga
     assert replayed["parse_data"]["intent"]["name"] == "complaint"
     assert events[-2] == {"event": "action", "name": "action_listen", "policy": None, "confidence": None, "timestamp": None}
     # The replayed message is checked again, but a declined offer is not repeated.
-    again = said_no + [action("action_decline_handoff"), action("action_listen"), angry]
+    again = [*said_no, action("action_decline_handoff"), action("action_listen"), angry]
     assert triage_action(redis_client).escalation_events(tracker(again, {"handoff_declined": True})) == []
 
 

@@ -13,7 +13,7 @@ def test_a_process_and_its_child_are_read_from_proc():
     try:
         assert child.pid in descendants(os.getpid())
         tree = tree_memory(os.getpid())
-        assert [m.pid for m in tree][0] == os.getpid()
+        assert next(m.pid for m in tree) == os.getpid()
         mine = memory_of(os.getpid())
         assert mine is not None and 0 < mine.rss_mib <= mine.peak_mib
     finally:

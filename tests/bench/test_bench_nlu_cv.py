@@ -1,4 +1,6 @@
 """bench.nlu_cv: fixed folds over the real training data, fold files Rasa reads back, scoring."""
+from pathlib import Path
+
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
@@ -61,7 +63,7 @@ def test_scores_count_complaints_both_ways():
 
 
 def test_variants_change_only_the_classifier():
-    config = yaml.safe_load(open("config.yml", encoding="utf-8"))
+    config = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))
     names = lambda c: [step["name"] for step in c["pipeline"]]  # noqa: E731
     assert LINEAR in names(config)
     assert VARIANTS["blend"](config) == config

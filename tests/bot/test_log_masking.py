@@ -10,8 +10,8 @@ from rasa.__main__ import create_argument_parser as rasa_parser
 from rasa_sdk.endpoint import create_argument_parser as actions_parser
 
 from bot import log_masking
-from bot.settings import PROJECT_ROOT
 from bot.ops.stack import build_services
+from bot.settings import PROJECT_ROOT
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 def id_check_digit(body: str) -> str:
     """GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS)) % 11]
+    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=False)) % 11]
 
 
 @st.composite
@@ -112,7 +112,7 @@ _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
 def emails(draw):
     words = draw(st.lists(_word, min_size=1, max_size=3))
     separators = draw(st.lists(st.sampled_from(".-_+"), min_size=len(words) - 1, max_size=len(words) - 1))
-    local = words[0] + "".join(s + w for s, w in zip(separators, words[1:]))
+    local = words[0] + "".join(s + w for s, w in zip(separators, words[1:], strict=False))
     local += draw(st.sampled_from(["", "1", "88", "2026"]))
     labels = draw(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10),
                            min_size=1, max_size=3))

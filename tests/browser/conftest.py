@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -51,7 +51,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     """Open browser contexts (separate visitors: own storage and cookies); all closed after the test."""
-    opened: List[BrowserContext] = []
+    opened: list[BrowserContext] = []
 
     def open_context(**options) -> BrowserContext:
         context = browser.new_context(**options)
@@ -71,7 +71,7 @@ class Screenshots:
         self.update_docs = update_docs
         self.taken = 0
 
-    def take(self, page: Page, name: str, docs_name: Optional[str] = None) -> Path:
+    def take(self, page: Page, name: str, docs_name: str | None = None) -> Path:
         """Save ``page`` as ``NN-name.png``; with ``docs_name`` and updates on, copy it into docs/images."""
         self.taken += 1
         path = self.directory / f"{self.taken:02d}-{name}.png"

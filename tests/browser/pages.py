@@ -1,7 +1,7 @@
 """Small helpers to drive the chat widget like a visitor would, and the console like an agent."""
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional
+from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -64,7 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
 def log_in_to_console(
     new_context: Callable[..., BrowserContext], port: int, username: str, password: str,
-    viewport: Optional[Dict[str, int]] = None,
+    viewport: dict[str, int] | None = None,
 ) -> Page:
     """The console page on ``port``, logged in as ``username``; the errors it shows are recorded."""
     context = new_context(locale="zh-CN", viewport=viewport or {"width": 1400, "height": 900})
@@ -78,6 +78,6 @@ def log_in_to_console(
     return page
 
 
-def console_errors(page: Page) -> List[str]:
+def console_errors(page: Page) -> list[str]:
     """The error messages the console page has shown so far."""
     return page.evaluate("window.__consoleErrors")

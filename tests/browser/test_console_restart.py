@@ -5,16 +5,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from console.users import UserStore
 from bot.handoff.store import HandoffStore
-from bot.settings import Settings
 from bot.ops.stack import Stack
+from bot.settings import Settings
+from console.users import UserStore
 from tests.browser.pages import console_errors, log_in_to_console
 from tests.e2e.conftest import say
 

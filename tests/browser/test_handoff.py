@@ -1,16 +1,22 @@
 """The handoff as people live it: a customer in the widget, an agent on the console page."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, expect
 
-from console.users import UserStore
 from bot.settings import Settings
+from console.users import UserStore
 from tests.browser.pages import (
-    agent_messages, bot_messages, log_in_to_console, open_chat, send, send_and_wait, user_messages,
+    agent_messages,
+    bot_messages,
+    log_in_to_console,
+    open_chat,
+    send,
+    send_and_wait,
+    user_messages,
 )
 
 pytestmark = pytest.mark.slow

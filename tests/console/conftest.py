@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import AsyncIterator, Callable, Dict
 
 import pytest
 import redis
 from aiohttp.test_utils import TestClient, TestServer
 
-from console.app import create_app
-from console.users import UserStore
 from bot.handoff.store import HandoffRecord, HandoffStore, Turn
 from bot.settings import Secret, Settings
+from console.app import create_app
+from console.users import UserStore
 
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "password-123"
@@ -63,7 +63,7 @@ async def login(client: TestClient, username: str, password: str = PASSWORD) -> 
     return (await response.json())["token"]
 
 
-def bearer(token: str) -> Dict[str, str]:
+def bearer(token: str) -> dict[str, str]:
     """The Authorization header for ``token``."""
     return {"Authorization": f"Bearer {token}"}
 

@@ -3,9 +3,9 @@ import asyncio
 
 import pytest
 
+from bot.handoff.presence import ONLINE
 from console.app import create_app
 from console.tokens import token_key
-from bot.handoff.presence import ONLINE
 from tests.console.conftest import ADMIN_PASSWORD, PASSWORD, bearer, login
 
 

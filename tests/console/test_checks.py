@@ -1,6 +1,6 @@
 """Warnings for agent replies agree with the content checks of the bot's own texts."""
-from console.checks import LanguageRules
 from bot.knowledge.content_checks import check_text
+from console.checks import LanguageRules
 
 
 def test_warnings_name_the_phrase_and_its_alternative():

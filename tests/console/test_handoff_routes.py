@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from console.users import UserStore
-from bot.handoff.store import Turn
 from bot.handoff.outbox import stream_key
+from bot.handoff.store import Turn
+from console.users import UserStore
 from tests.console.conftest import CHEAP, PASSWORD, bearer, login, open_handoff
 
 

@@ -1,8 +1,8 @@
 """docs/console-openapi.yaml describes exactly the routes the console serves."""
 import yaml
 
-from console.app import create_app
 from bot.settings import PROJECT_ROOT
+from console.app import create_app
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -2,9 +2,9 @@
 import asyncio
 import json
 
+from bot.handoff.presence import ONLINE
 from console.stream import format_event
 from console.tokens import token_key
-from bot.handoff.presence import ONLINE
 from tests.console.conftest import bearer, login, open_handoff
 
 

@@ -1,8 +1,8 @@
 """Console users in Redis, and the admin bootstrapped from the configured password."""
 import pytest
 
-from console.users import UserError, UserStore, user_key
 from bot.settings import Secret
+from console.users import UserError, UserStore, user_key
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import os
 import subprocess
 import sys
 
+from bot.settings import PROJECT_ROOT
 from console import users_cli
 from console.__main__ import main
-from bot.settings import PROJECT_ROOT
 from tests.console.conftest import login
 
 

@@ -1,7 +1,7 @@
 """What the console shows of a handoff: masking, wait times, permissions, alerts."""
+from bot.handoff.store import HandoffRecord
 from console.users import User
 from console.views import alerts, masked, permissions, wait_seconds
-from bot.handoff.store import HandoffRecord
 
 AGENT, OTHER, BOSS = User("alice", "agent", "A"), User("bob", "agent", "B"), User("boss", "supervisor", "S")
 

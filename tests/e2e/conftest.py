@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 
-from bot.settings import Settings
-from bot.ops.stack import Stack
 from bot.knowledge.training import ensure_model
+from bot.ops.stack import Stack
+from bot.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def stack(settings, trained_model, monkeypatch) -> Iterator[Stack]:
     running.stop()
 
 
-def say(settings: Settings, sender: str, message: str) -> List[str]:
+def say(settings: Settings, sender: str, message: str) -> list[str]:
     """Send ``message`` through the REST webhook; return the texts the bot answered."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",

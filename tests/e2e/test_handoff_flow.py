@@ -6,9 +6,9 @@ import time
 import pytest
 import redis
 
-from bot.handoff.store import HandoffStore
 from bot.handoff.outbox import Outbox, OutboxMessage
 from bot.handoff.presence import AgentPresence
+from bot.handoff.store import HandoffStore
 from tests.e2e.conftest import say, tracker
 
 pytestmark = pytest.mark.slow

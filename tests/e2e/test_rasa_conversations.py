@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, Settings
 from bot.knowledge.training import rasa_environment
+from bot.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
 

@@ -6,32 +6,32 @@ import json
 import threading
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator, List
 
 import pytest
 import redis
 import socketio
 
-from bot.ops.credentials import write_credentials
-from bot.handoff.store import HandoffStore
 from bot.handoff.outbox import Outbox, OutboxMessage
 from bot.handoff.presence import AgentPresence
-from bot.settings import Settings
+from bot.handoff.store import HandoffStore
+from bot.ops.credentials import write_credentials
 from bot.ops.stack import Service, build_services, service_environment
+from bot.settings import Settings
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def two_instances(settings, trained_model, embedded_redis, monkeypatch) -> Iterator[List[Settings]]:
+def two_instances(settings, trained_model, embedded_redis, monkeypatch) -> Iterator[list[Settings]]:
     """Rasa server A with action server A, and B with B, all on the test's one Redis."""
     monkeypatch.setenv("SERVICE_HOURS", "00:00-24:00")
     instances = [replace(settings, rasa_port=free_port(), actions_port=free_port()) for _ in range(2)]
     token = settings.resolved_rasa_api_token().reveal()
     credentials = write_credentials(settings)
-    started: List[Service] = []
+    started: list[Service] = []
     stop = threading.Event()
     try:
         for instance in instances:
@@ -48,7 +48,7 @@ def two_instances(settings, trained_model, embedded_redis, monkeypatch) -> Itera
             service.stop()
 
 
-def say(instance: Settings, sender: str, message: str) -> List[str]:
+def say(instance: Settings, sender: str, message: str) -> list[str]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{instance.rasa_port}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": message}).encode(),

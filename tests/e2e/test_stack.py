@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from bot.knowledge.base import KnowledgeBase
-from bot.settings import PROJECT_ROOT
 from bot.ops.stack import Stack
+from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import domain_text
 from tests.e2e.conftest import say, tracker
 

@@ -5,14 +5,15 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
 
-from bot.handoff.store import HandoffStore
 from bot.handoff.outbox import Outbox, OutboxMessage
 from bot.handoff.presence import AgentPresence
+from bot.handoff.store import HandoffStore
 from bot.ops.stack import Stack
 from tests.channels.telegram.telegram_api import BotApiStandIn
 
@@ -47,7 +48,7 @@ def telegram_stack(telegram_env: BotApiStandIn, stack: Stack) -> Stack:
     return stack
 
 
-def post_update(settings, update: Dict[str, Any], secret: str = SECRET) -> int:
+def post_update(settings, update: dict[str, Any], secret: str = SECRET) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{settings.rasa_port}/webhooks/telegram/webhook",
         data=json.dumps(update, ensure_ascii=False).encode(),
@@ -60,7 +61,7 @@ def post_update(settings, update: Dict[str, Any], secret: str = SECRET) -> int:
     return status
 
 
-def message(update_id: int, chat_id: int = CHAT, language_code: str = "zh-hans", **content: Any) -> Dict[str, Any]:
+def message(update_id: int, chat_id: int = CHAT, language_code: str = "zh-hans", **content: Any) -> dict[str, Any]:
     return {"update_id": update_id, "message": {
         "message_id": update_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
         "from": {"id": chat_id, "is_bot": False, "first_name": "测试", "language_code": language_code}, **content}}

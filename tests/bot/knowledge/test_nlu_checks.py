@@ -7,7 +7,12 @@ import pytest
 from bot.datafiles.config_files import ConfigFileError
 from bot.knowledge.content_checks import check_domain, check_knowledge_base
 from bot.knowledge.nlu_checks import (
-    ContentRules, check_training_examples, faq_examples, nlu_examples, normalized, plain_text,
+    ContentRules,
+    check_training_examples,
+    faq_examples,
+    nlu_examples,
+    normalized,
+    plain_text,
 )
 
 

@@ -5,9 +5,9 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.training import faq_training_data
 from bot.language import detect_language
 from bot.settings import PROJECT_ROOT
-from bot.knowledge.training import faq_training_data
 
 TESTS = PROJECT_ROOT / "tests" / "nlu"
 

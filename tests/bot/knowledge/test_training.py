@@ -4,8 +4,8 @@ from dataclasses import replace
 import yaml
 
 from bot.knowledge.base import KnowledgeBase
-from bot.settings import PROJECT_ROOT
 from bot.knowledge.training import faq_training_data, fingerprint, write_derived_data
+from bot.settings import PROJECT_ROOT
 
 
 def copy_project_inputs(settings, tmp_path):

@@ -76,7 +76,7 @@ def test_reuses_a_running_server_on_the_same_directory_without_owning_it(embedde
 
 def test_refuses_a_port_held_by_another_redis(embedded_redis, tmp_path):
     intruder = EmbeddedRedis(data_dir=tmp_path / "other", port=embedded_redis.port)
-    with pytest.raises(EmbeddedRedisError, match="port .* is taken"):
+    with pytest.raises(EmbeddedRedisError, match=r"port .* is taken"):
         intruder.start()
 
 

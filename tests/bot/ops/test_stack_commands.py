@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from rasa.__main__ import create_argument_parser
 
-from bot.settings import Secret
 from bot.ops.stack import build_services
+from bot.settings import Secret
 
 
 @pytest.mark.parametrize("token", ["plain-token", "-starts-with-a-dash", "--looks-like-an-option"])
