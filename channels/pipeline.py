@@ -13,6 +13,13 @@ When Redis cannot be reached the message is not handled: one warning line is log
 traceback) and :class:`Unavailable` is raised. The webhooks answer it with HTTP 503, so the
 sender tries again; the web chat tells the user (channels.notices).
 
+Only the channel starts intents. Rasa reads a message that starts with "/" as an intent with
+entities (``/restart``, ``/greet{"language": "en"}``), so a user's own text reaches Rasa as
+words (channels.messages.words_only) unless it is exactly the payload of a button the bot's
+domain offers (``/affirm``) or a channel's harmless opening payload (a web widget's
+``initPayload: "/greet"``). What a channel makes itself — a looked-up button payload, a greeting
+for a new follower, "not text" for a sticker — is passed as ``trusted``.
+
 ``handle`` runs all three steps. A channel that answers its webhook before the bot's turn
 (Telegram) or changes the text between the gate and the bot (WeChat's numbered options)
 calls the two halves, ``admit`` and ``to_bot``.
@@ -30,6 +37,7 @@ from sanic import Blueprint
 
 from bot.handoff.gate import GateDecision, HandoffGate
 from bot.handoff.intake import HandoffIntake
+from channels.messages import words_only
 from channels.resilience import actions_available, apologise_and_hand_over
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,22 @@ T = TypeVar("T")
 # What a blocking Redis call raises when the server is unreachable: redis-py wraps most socket
 # errors in its ConnectionError, a few reach the caller as the socket's OSError.
 REDIS_DOWN = (redis.RedisError, OSError)
+
+
+# Payloads a widget sends on its own when it opens, by channel: rasa-webchat's initPayload.
+OPENING_PAYLOADS: dict[str, frozenset[str]] = {"socketio": frozenset({"/greet"})}
+
+
+def button_payloads(domain: Any) -> frozenset[str]:
+    """The intent payloads ("/affirm") of the buttons in the domain's responses."""
+    payloads = set()
+    for variants in (getattr(domain, "responses", None) or {}).values():
+        for variant in variants or []:
+            for button in variant.get("buttons") or []:
+                payload = button.get("payload") if isinstance(button, dict) else None
+                if isinstance(payload, str) and payload.startswith("/"):
+                    payloads.add(payload)
+    return frozenset(payloads)
 
 
 class Unavailable(Exception):
@@ -86,6 +110,7 @@ class Pipeline:
         self._intake = intake
         self._on_new_message = on_new_message
         self._agent = agent
+        self._payloads: tuple[int, frozenset[str]] = (0, frozenset())
 
     def serving(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> Pipeline:
         """This pipeline ending in Rasa's ``on_new_message``, for a channel's ``blueprint``.
@@ -112,10 +137,31 @@ class Pipeline:
         """The gate's decision for the message (recorded for the agent if a person has the conversation)."""
         return await in_thread(channel, self._gate.route, channel, sender, text, message_id)
 
-    async def to_bot(self, message: UserMessage) -> None:
-        """Rasa's turn, or, with the action server down, an apology and a person."""
+    def words_of(self, text: str, channel: str) -> str:
+        """What Rasa gets for a user's ``text``: a payload the bot offers as it is, anything else as words."""
+        if not text.startswith("/"):
+            return text
+        if text in OPENING_PAYLOADS.get(channel, ()) or text in self._offered_payloads():
+            return text
+        return words_only(text)
+
+    def _offered_payloads(self) -> frozenset[str]:
+        domain = getattr(self.agent(), "domain", None)
+        if domain is None:
+            return frozenset()
+        if self._payloads[0] != id(domain):  # a newly loaded model brings its own domain
+            self._payloads = (id(domain), button_payloads(domain))
+        return self._payloads[1]
+
+    async def to_bot(self, message: UserMessage, trusted: bool = False) -> None:
+        """Rasa's turn, or, with the action server down, an apology and a person.
+
+        ``trusted``: the text was made by the channel, not typed by the user (see the module doc).
+        """
         if self._on_new_message is None:
             raise RuntimeError("this pipeline does not serve a channel yet: use Pipeline.serving")
+        if not trusted and message.text:
+            message.text = self.words_of(message.text, message.input_channel or "")
         agent = self.agent()
         try:
             if agent is None or await actions_available(agent):
@@ -137,10 +183,11 @@ class Pipeline:
         output: OutputChannel,
         message_id: str | None = None,
         metadata: dict[str, Any] | None = None,
+        trusted: bool = False,
     ) -> GateDecision:
         """The gate, then (if the message is for the bot) the bot's turn, answering on ``output``."""
         decision = await self.admit(channel, sender, text, message_id)
         if decision.to_bot:
             message = UserMessage(text, output, sender, input_channel=channel, message_id=message_id, metadata=metadata)
-            await self.to_bot(message)
+            await self.to_bot(message, trusted)
         return decision

@@ -20,9 +20,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.handoff.outbox import OutboxMessage
+from bot.service.identity import CLIENT_ADDRESS
 from channels.delivery import attach_deliverer
 from channels.handback import hand_back
-from channels.messages import clean_text, truncation_metadata
+from channels.messages import clean_id, clean_metadata, clean_text, truncation_metadata
 from channels.pipeline import Unavailable, in_thread
 from channels.services import ChannelServices, current
 
@@ -82,18 +83,22 @@ def parse_request(body: bytes) -> RestMessage:
         raise BadRequest('the body must be JSON: {"sender": "…", "message": "…"}') from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
-    sender = data.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
-        raise BadRequest("'sender' must be a non-empty string of at most 200 characters")
+    sender = clean_id(data.get("sender"))
+    if sender is None:
+        raise BadRequest("'sender' must be a non-empty string of at most 200 printable characters")
     text = clean_text(data.get("message"))
     if text is None:
         raise BadRequest("'message' must be a non-empty string")
-    message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
-    cut = truncation_metadata(data.get("message"))
-    if cut:
-        metadata = {**(metadata or {}), **cut}
-    return RestMessage(sender, text, message_id, metadata)
+    message_id = clean_id(data.get("message_id"))
+    if message_id is None and data.get("message_id") is not None:
+        raise BadRequest("'message_id', when given, must be a string of at most 200 printable characters")
+    metadata = {**clean_metadata(data.get("metadata")), **truncation_metadata(data.get("message"))}
+    return RestMessage(sender, text, message_id, metadata or None)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: Sanic's view of the forwarded client when a proxy says so, else the peer."""
+    return str(request.remote_addr or request.ip or "")
 
 
 def _error(message: str, status: int = 400) -> HTTPResponse:
@@ -137,9 +142,10 @@ class GatedRestInput(InputChannel):
                 # Taken before the bot's turn: what agents wrote since the last request comes first.
                 waiting = await in_thread(CHANNEL, drain_inbox, redis_client, incoming.sender)
                 if decision.to_bot:
+                    metadata = {**(incoming.metadata or {}), CLIENT_ADDRESS: client_address(request)}
                     await pipeline.to_bot(UserMessage(
                         incoming.text, collector, incoming.sender, input_channel=CHANNEL,
-                        message_id=incoming.message_id, metadata=incoming.metadata,
+                        message_id=incoming.message_id, metadata=metadata,
                     ))
             except Unavailable:
                 return _error("temporarily unavailable, try again", 503)

@@ -14,7 +14,6 @@ Existing Rasa web widgets work unchanged (``session_request``/``session_confirm`
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -28,8 +27,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.service.identity import CLIENT_ADDRESS
 from channels.delivery import agent_reply_handler, attach_deliverer
-from channels.messages import clean_text, truncation_metadata
+from channels.messages import clean_id, clean_metadata, clean_text, truncation_metadata
 from channels.notices import tell_unavailable
 from channels.pipeline import Unavailable
 from channels.services import ChannelServices, current
@@ -152,34 +152,35 @@ class WebChatInput(InputChannel):
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            await sio.save_session(sid, {"address": _address(environ)})
             return True
 
         @sio.on("session_request")
         async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id") if isinstance(data.get("session_id"), str) and data.get("session_id") else uuid.uuid4().hex
+            session_id = clean_id(data.get("session_id")) or uuid.uuid4().hex
+            session = await sio.get_session(sid)
             await _maybe_await(sio.enter_room(sid, session_id))
-            await sio.save_session(sid, {"session_id": session_id})
+            await sio.save_session(sid, {**session, "session_id": session_id})
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session = await sio.get_session(sid)
-            sender_id = data.get("session_id") or session.get("session_id")
+            given = clean_id(data.get("session_id"))
+            sender_id = given or session.get("session_id")
             text = clean_text(data.get("message"))
             if not sender_id or text is None:
                 return
-            if data.get("session_id") and data["session_id"] != session.get("session_id"):
-                await _maybe_await(sio.enter_room(sid, data["session_id"]))
-            message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
-            metadata = data.get("metadata") or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            metadata = {**(metadata if isinstance(metadata, dict) else {}), **truncation_metadata(data.get("message"))}
+            if given and given != session.get("session_id"):
+                await _maybe_await(sio.enter_room(sid, given))
+            message_id = clean_id(data.get("message_id"))
+            metadata = {
+                **clean_metadata(data.get("metadata")),
+                **truncation_metadata(data.get("message")),
+                CLIENT_ADDRESS: session.get("address", ""),
+            }
             try:
                 await pipeline.handle(text, sender_id, CHANNEL, output, message_id, metadata)
             except Unavailable:
@@ -214,6 +215,13 @@ async def chat_file(_: Request, name: str) -> HTTPResponse:
     if path.parent != STATIC_DIR or not path.is_file():
         return response.json({"error": "not found"}, status=404)
     return await response.file(path)
+
+
+def _address(environ: dict) -> str:
+    """The client's address from the socket's WSGI-style environ (Sanic's request when it is there)."""
+    request = environ.get("sanic.request")
+    forwarded = getattr(request, "remote_addr", "") if request is not None else ""
+    return str(forwarded or environ.get("REMOTE_ADDR") or getattr(request, "ip", "") or "")
 
 
 async def _maybe_await(result: Any) -> None:

@@ -187,7 +187,9 @@ class TelegramInput(InputChannel):
             metadata={"language_code": incoming.language_code, **({TRUNCATED: True} if incoming.truncated else {})},
         )
         try:
-            await pipeline.to_bot(message)
+            # Already words: updates.user_text turned typed slashes into words and /start into
+            # the greeting; a button's payload was looked up; "not text" notes are the channel's.
+            await pipeline.to_bot(message, trusted=True)
         except Unavailable:
             return  # logged by the pipeline; the update was acknowledged, so this turn is lost
 

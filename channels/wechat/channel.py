@@ -225,12 +225,14 @@ class WeChatInput(InputChannel):
         text = inbound.text
         if inbound.kind == "text":
             text = await in_thread(CHANNEL, self.choices().resolve, inbound.openid, text)
+        # An offered option's payload, a greeting or a "not text" note is the channel's; typed words are not.
+        trusted = inbound.kind != "text" or text != inbound.text
         collector = CollectingOutputChannel()
         metadata = {TRUNCATED: True} if inbound.truncated else None
         message = UserMessage(
             text, collector, conversation, input_channel=CHANNEL, message_id=inbound.message_id, metadata=metadata
         )
-        job = self._keep(pipeline.to_bot(message))
+        job = self._keep(pipeline.to_bot(message, trusted))
         settled = False  # True once this request has dealt with the bot's reply
         try:
             done, _ = await asyncio.wait({job}, timeout=self.reply_seconds)

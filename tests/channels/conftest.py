@@ -2,6 +2,7 @@
 the Bot API stand-in, a scripted bot."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -16,6 +17,7 @@ import pytest
 import redis
 import yaml
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.shared.core.domain import Domain
 from sanic import Sanic
 
 from bot.ops.redis_server import EmbeddedRedis
@@ -89,6 +91,12 @@ def domain_text(response: str, language: str = "zh") -> str:
     raise KeyError(response)
 
 
+@functools.lru_cache(maxsize=1)
+def project_domain() -> Domain:
+    """The project's domain.yml, as Rasa loads it (read once per test session)."""
+    return Domain.load(str(DOMAIN))
+
+
 class ScriptedBot:
     """Stands in for Rasa's agent: records each message and answers with domain.yml's responses.
 
@@ -98,6 +106,7 @@ class ScriptedBot:
 
     def __init__(self) -> None:
         self.messages: list[UserMessage] = []
+        self.domain = project_domain()  # as Rasa's agent has it: the buttons' payloads are read from it
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)

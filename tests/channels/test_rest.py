@@ -28,7 +28,7 @@ def test_any_body_is_a_message_or_a_bad_request(body):
 
 
 @settings(max_examples=100, deadline=None)
-@given(sender=st.text(min_size=1, max_size=200).filter(str.strip), text=st.text(min_size=1).filter(lambda t: t.replace("\x00", "").strip()))
+@given(sender=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=200).filter(str.strip), text=st.text(min_size=1).filter(lambda t: t.replace("\x00", "").strip()))
 def test_a_well_formed_request_keeps_sender_and_text(sender, text):
     message = parse_request(json.dumps({"sender": sender, "message": text, "message_id": "m1"}).encode())
     assert message.sender == sender and message.message_id == "m1"
@@ -50,3 +50,15 @@ def test_long_messages_are_cut_and_marked_so_the_bot_can_say_so():
 def test_a_message_of_exactly_the_limit_is_not_marked():
     message = parse_request(json.dumps({"sender": "u", "message": " " + "好" * MAX_MESSAGE_CHARS + " "}).encode())
     assert len(message.text) == MAX_MESSAGE_CHARS and message.metadata is None
+
+
+def test_lone_surrogates_are_replaced_in_text_and_metadata_and_refused_in_ids():
+    body = '{"sender": "u1", "message": "hi \\ud800 there", "metadata": {"page": "\\udfff", "client_address": "1.2.3.4"}}'
+    message = parse_request(body.encode())
+    assert message.text == "hi \ufffd there"
+    assert message.metadata == {"page": "\ufffd"}  # and a user cannot claim a client address
+    message.text.encode("utf-8")
+    for bad in ('{"sender": "u\\ud800", "message": "hi"}', '{"sender": "u1", "message": "hi", "message_id": "\\ud800"}',
+                '{"sender": "line\\nbreak", "message": "hi"}'):
+        with pytest.raises(BadRequest):
+            parse_request(bad.encode())

@@ -45,7 +45,38 @@ async def test_a_message_reaches_the_bot_and_its_replies_come_back(rest):
     assert status == 200 and texts(replies) == [domain_text("utter_greet")]
     [message] = rest.bot.messages
     assert (message.text, message.sender_id, message.input_channel) == ("你好", "u1", "rest")
-    assert (message.message_id, message.metadata) == ("m1", {"page": "help"})
+    assert (message.message_id, message.metadata) == ("m1", {"page": "help", "client_address": "127.0.0.1"})
+
+
+async def test_the_client_address_is_the_channels_not_the_users(rest):
+    await rest.say({"sender": "u9", "message": "你好", "metadata": {"client_address": "203.0.113.9"}})
+    [message] = rest.bot.messages
+    assert message.metadata["client_address"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("typed, received", [
+    ("/restart", "restart"),
+    ("/handoff_resolved", "handoff_resolved"),
+    ('/complaint{"order_number": "DD2026110500123"}', 'complaint{"order_number": "DD2026110500123"}'),
+    ('/greet{"language": "en"}', 'greet{"language": "en"}'),
+    ("/ /request_human", "request_human"),
+    ("/affirm", "/affirm"),  # a button the bot offers (utter_ask_resolved): still a payload
+    ("/deny", "/deny"),
+])
+async def test_typed_intent_syntax_reaches_rasa_as_words_but_offered_buttons_work(rest, typed, received):
+    status, _ = await rest.say({"sender": "slash-user", "message": typed})
+    assert status == 200
+    assert rest.bot.texts() == [received]
+
+
+async def test_a_lone_surrogate_anywhere_is_a_400_or_replaced_never_a_500(rest):
+    async with rest.session.post(rest.url, data=b'{"sender": "s1", "message": "\\ud800"}',
+                                 headers={"content-type": "application/json"}) as answer:
+        assert answer.status == 200
+    assert rest.bot.texts() == ["\ufffd"]
+    for body in (b'{"sender": "\\ud800", "message": "hi"}', b'{"sender": "s1", "message": "hi", "message_id": "\\udc00"}'):
+        async with rest.session.post(rest.url, data=body, headers={"content-type": "application/json"}) as answer:
+            assert answer.status == 400 and "error" in await answer.json()
 
 
 async def test_a_repeated_message_id_reaches_the_bot_once(rest):

@@ -114,3 +114,18 @@ def test_from_credentials_takes_the_process_services_and_the_events(wiring, redi
     channel = WebChatInput.from_credentials({"user_message_evt": "said", "bot_message_evt": "answered"})
     assert (channel.name(), channel.user_message_evt, channel.bot_message_evt) == ("socketio", "said", "answered")
     assert channel.services.redis is redis_client
+
+
+async def test_only_offered_and_opening_payloads_reach_rasa_as_intents(services):
+    bot = ScriptedBot()
+    async with chatting(services, bot) as user:
+        for typed in ("/greet", "/restart", '/greet{"language": "en"}', "/affirm", "\ud800 hi"):
+            await user.say(typed)
+            await asyncio.sleep(0.05)
+        for _ in range(200):
+            if len(bot.messages) == 5:
+                break
+            await asyncio.sleep(0.05)
+    # The widget's initPayload and a button the bot offers stay payloads; typed syntax is words.
+    assert bot.texts() == ["/greet", "restart", 'greet{"language": "en"}', "/affirm", "\ufffd hi"]
+    assert all(message.metadata.get("client_address") for message in bot.messages)

@@ -276,6 +276,13 @@ async def test_buttons_become_numbers_and_a_typed_number_sends_the_payload(start
         assert redis_client.exists(ChoiceMemory.key(OPENID)) == 0
 
 
+async def test_typed_intent_syntax_reaches_the_bot_as_words(start):
+    async with start() as webhook:
+        for n, typed in enumerate(("/handoff_resolved", '/complaint{"order_number": "DD2026110500123"}', "/restart")):
+            await webhook.say(text_xml(typed, msg_id=f"slash-{n}"))
+        assert webhook.bot.texts() == ["handoff_resolved", 'complaint{"order_number": "DD2026110500123"}', "restart"]
+
+
 async def test_a_conversation_with_a_person_goes_to_the_transcript_not_the_bot(start, redis_client):
     store = HandoffStore(redis_client)
     opened = store.open(HandoffRecord("", CONVERSATION, "wechat", "complaint", "normal", "explicit_request", "…", 1.0), [])
