@@ -16,7 +16,8 @@ docs/performance.md ("Where the time goes"); the launcher starts Rasa this way:
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+import sys
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 _installed = False
@@ -69,6 +70,20 @@ def install_services() -> None:
     services.install(Wiring(Settings.from_env()))
 
 
+def with_token_from_env(argv: list[str], environ: Mapping[str, str]) -> list[str]:
+    """``argv`` with ``--auth-token`` from RASA_API_TOKEN when none is given.
+
+    The launcher passes the token in the environment: on the command line anyone on the machine
+    could read it with ``ps``. Arguments changed inside the process do not show there.
+    """
+    token = environ.get("RASA_API_TOKEN", "")
+    given = any(arg in ("-t", "--auth-token") or arg.startswith("--auth-token=") for arg in argv)
+    if not token or given:
+        return argv
+    # One argument with "=": a generated token may start with "-", which argparse would read as an option.
+    return [*argv, f"--auth-token={token}"]
+
+
 def main() -> None:
     """``rasa`` with the channels' services installed and both fixes applied; arguments as for ``rasa``."""
     limit_openmp_threads()
@@ -76,6 +91,7 @@ def main() -> None:
     install_services()
     from rasa.__main__ import main as rasa_main
 
+    sys.argv = with_token_from_env(sys.argv, os.environ)
     rasa_main()
 
 

@@ -48,6 +48,8 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
+    # Added to the environment of this service only (a secret it needs, kept off its command line).
+    extra_env: dict[str, str] = field(default_factory=dict, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
     _launch: tuple[dict[str, str], Path] | None = field(default=None, repr=False)
 
@@ -59,7 +61,7 @@ class Service:
             self.process = subprocess.Popen(
                 self.command,
                 cwd=cwd,
-                env=env,
+                env={**env, **self.extra_env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -142,10 +144,9 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
                 "--interface", settings.host,
                 "--enable-api",
                 "--logging-config-file", str(logging_config),
-                # One argument with "=": a generated token may start with "-", which argparse
-                # would otherwise read as an option (and exit with code 2).
-                f"--auth-token={rasa_token}",
+                # The API token comes from RASA_API_TOKEN (extra_env), never the command line: `ps` shows that.
             ],
+            extra_env={"RASA_API_TOKEN": rasa_token},
             health_url=f"http://{local}:{settings.rasa_port}/status?token={rasa_token}",
             log_path=logs / "rasa.log",
         ),
