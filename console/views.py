@@ -43,7 +43,8 @@ def summary_view(record: HandoffRecord, now: float, position: int | None) -> dic
     """A queue row."""
     return {
         "handoff_id": record.handoff_id,
-        "conversation_id": record.conversation_id,
+        # A sender id may itself be a phone number or an e-mail address (REST lets clients pick it).
+        "conversation_id": mask_pii(record.conversation_id),
         "channel": record.channel,
         "category": record.category,
         "priority": record.priority,
@@ -92,6 +93,7 @@ def detail_view(
     record_data = asdict(record)
     record_data["slots"] = masked(record.slots)
     record_data["summary"] = mask_pii(record.summary)
+    record_data["conversation_id"] = mask_pii(record.conversation_id)
     return {
         "handoff": record_data,
         "transcript": [turn_view(turn) for turn in transcript],

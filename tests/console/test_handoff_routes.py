@@ -63,6 +63,18 @@ async def test_the_detail_masks_personal_data_and_suggests_answers(client, hando
     assert body["position"] == 1 and body["permissions"]["claim"] is True and body["permissions"]["reply"] is False
 
 
+async def test_a_sender_id_that_is_a_phone_or_an_email_is_shown_masked(client, handoffs):
+    phone = open_handoff(handoffs, "13812345678")
+    mail = open_handoff(handoffs, "alice.wong@example.com")
+    token = await login(client, "alice")
+    queue = await (await client.get("/api/handoffs", headers=bearer(token))).json()
+    shown = json.dumps(queue, ensure_ascii=False)
+    assert "13812345678" not in shown and "alice.wong@example.com" not in shown and "138****5678" in shown
+    for opened, raw in ((phone, "13812345678"), (mail, "alice.wong@example.com")):
+        body = await (await client.get(f"/api/handoffs/{opened.handoff_id}", headers=bearer(token))).json()
+        assert raw not in json.dumps(body, ensure_ascii=False)
+
+
 @pytest.mark.parametrize("path", ["/api/handoffs/nope", "/api/handoffs/x:transcript", "/api/handoffs/" + "a" * 80])
 async def test_unknown_handoffs_are_404(client, path):
     token = await login(client, "boss")
