@@ -38,7 +38,7 @@ from sanic import Blueprint
 from bot.handoff.gate import GateDecision, HandoffGate
 from bot.handoff.intake import HandoffIntake
 from channels.messages import words_only
-from channels.resilience import actions_available, apologise_and_hand_over
+from channels.resilience import WatchedOutput, actions_available, apologise_and_hand_over
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,13 @@ class Pipeline:
         agent = self.agent()
         try:
             if agent is None or await actions_available(agent):
+                watched = WatchedOutput(message.output_channel)
+                message.output_channel = watched
                 await self._on_new_message(message)
+                message.output_channel = watched.inner
+                if watched.sent == 0 and agent is not None and not await actions_available(agent, fresh=True):
+                    logger.error("action server lost during a turn: handing conversation over without the bot")
+                    await apologise_and_hand_over(agent, message, self._intake, recorded=True)
                 return
             logger.error("action server unreachable: handing conversation over without the bot")
             await apologise_and_hand_over(agent, message, self._intake)
