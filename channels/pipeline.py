@@ -9,8 +9,8 @@ message meets the same steps and fails the same way:
    and a person, without the bot;
 3. Rasa (the ``on_new_message`` Rasa gave the channel's blueprint).
 
-When Redis cannot be reached the message is not handled: one warning line is logged (no
-traceback) and :class:`Unavailable` is raised. The webhooks answer it with HTTP 503, so the
+When Redis cannot be reached the message is not handled and :class:`Unavailable` is raised; the
+log says so once when the outage starts and once when it ends (no traceback, no line per message). The webhooks answer it with HTTP 503, so the
 sender tries again; the web chat tells the user (channels.notices).
 
 Only the channel starts intents. Rasa reads a message that starts with "/" as an intent with
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -69,19 +70,54 @@ class Unavailable(Exception):
     """Redis could not be reached, so the message was not handled; it may be sent again."""
 
 
+class OutageLog:
+    """One warning when a channel loses Redis and one when it has it back: not a line per request."""
+
+    def __init__(self) -> None:
+        self._down: dict[str, int] = {}  # channel → messages refused so far in this outage
+        self._lock = threading.Lock()
+
+    def failed(self, channel: str, kind: str) -> None:
+        """A message of ``channel`` was refused for want of Redis."""
+        with self._lock:
+            first = channel not in self._down
+            self._down[channel] = self._down.get(channel, 0) + 1
+        if first:
+            logger.warning("%s: a message was not handled, Redis unavailable (%s); "
+                           "refusing messages until it is back", channel, kind)
+
+    def succeeded(self, channel: str) -> None:
+        """``channel`` reached Redis: if it was down, say for how long it refused messages."""
+        with self._lock:
+            refused = self._down.pop(channel, None)
+        if refused is not None:
+            logger.warning("%s: Redis is back; %d message(s) were refused meanwhile", channel, refused)
+
+    def reset(self) -> None:
+        """Forget every outage (for tests)."""
+        with self._lock:
+            self._down.clear()
+
+
+# Per process, like the log it writes: every pipeline and channel helper of a channel shares it.
+OUTAGES = OutageLog()
+
+
 def _unavailable(channel: str, error: BaseException) -> Unavailable:
     # The error's kind only: its text may name the Redis address or quote the user.
     kind = type(error).__name__
-    logger.warning("%s: a message was not handled, Redis unavailable (%s)", channel, kind)
+    OUTAGES.failed(channel, kind)
     return Unavailable(kind)
 
 
 async def in_thread(channel: str, call: Callable[..., T], *args: Any) -> T:
     """``call(*args)``, blocking Redis work of ``channel``, in a thread; Unavailable without Redis."""
     try:
-        return await asyncio.to_thread(call, *args)
+        result = await asyncio.to_thread(call, *args)
     except REDIS_DOWN as error:
         raise _unavailable(channel, error) from None
+    OUTAGES.succeeded(channel)
+    return result
 
 
 def _redis_failure(error: BaseException) -> BaseException | None:

@@ -24,6 +24,7 @@ from bot.ops.redis_server import EmbeddedRedis
 from bot.settings import Secret, Settings
 from bot.wiring import Wiring
 from channels import services as channel_services
+from channels.pipeline import OUTAGES
 from channels.services import ChannelServices
 from channels.telegram.channel import SECRET_HEADER, TelegramInput
 from channels.telegram.client import TelegramBot
@@ -33,6 +34,14 @@ from tests.conftest import free_port
 TOKEN = "123456789:AAtest-token_for_the_stand-in"
 SECRET = "s3cret-Token_for-tests"
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+
+@pytest.fixture(autouse=True)
+def no_outage_remembered() -> Iterator[None]:
+    """Each test starts with every channel's Redis assumed up (the outage log is per process)."""
+    OUTAGES.reset()
+    yield
+    OUTAGES.reset()
+
 
 # Sanic rewrites some of its own methods when an app starts; outside test mode a second app
 # in one process trips over the rewritten source (what sanic-testing switches on too).
