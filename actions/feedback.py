@@ -1,9 +1,11 @@
 """Close the loop: a 1–5 satisfaction rating, stored with the conversation."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -11,10 +13,31 @@ from bot.service.feedback import FeedbackStore, parse_rating
 
 
 class ValidateRatingForm(FormValidationAction):
-    """Reads "5", "4分", "五星", "非常满意", "excellent"… as a rating."""
+    """Reads "5", "4分", "五星", "非常满意", "excellent"… as a rating.
+
+    A request typed while the rating is asked (a question sent just as an agent handed the
+    conversation back, say) is not eaten as a wrong rating: the rating is dropped and the
+    message is put back as the latest user turn, so the usual rules answer it.
+    """
+
+    def __init__(self, requests: Collection[str]) -> None:
+        self._requests = frozenset(requests)
 
     def name(self) -> str:
         return "validate_rating_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        if intent in self._requests and parse_rating(latest.get("text") or "") is None:
+            return [
+                SlotSet("rating", None),
+                SlotSet("requested_slot", None),
+                ActiveLoop(None),
+                ActionExecuted("action_listen"),
+                UserUttered(latest.get("text"), parse_data=latest, input_channel=tracker.get_latest_input_channel()),
+            ]
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

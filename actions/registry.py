@@ -53,7 +53,7 @@ def build_actions(wiring: Wiring) -> list[Action]:
         ValidateRefundStatusForm(wiring.orders, wiring.order_access),
         ActionOrderStatus(wiring.orders, wiring.tickets, wiring.order_access),
         ActionRefundStatus(wiring.orders, wiring.order_access),
-        ValidateRatingForm(),
+        ValidateRatingForm(wiring.triage_rules.categories),
         ActionSaveRating(wiring.feedback),
         ActionRequestHuman(wiring.intake),
         ActionEscalate(wiring.intake, wiring.while_waiting),

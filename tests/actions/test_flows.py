@@ -192,10 +192,25 @@ async def test_order_form_shares_the_order_number_check(access):
 
 async def test_rating_is_validated_and_stored(redis_client):
     dispatcher = CollectingDispatcher()
-    form = ValidateRatingForm()
+    form = ValidateRatingForm(TriageRules.load().categories)
     assert await form.validate_rating("4分", dispatcher, make_tracker(), {}) == {"rating": 4}
     assert await form.validate_rating("hmm", dispatcher, make_tracker(), {}) == {"rating": None}
     store = FeedbackStore(redis_client)
     dispatcher, _ = await run(ActionSaveRating(store), make_tracker("4", slots={"rating": 4.0}))
     assert responses(dispatcher) == ["utter_thanks_for_rating"]
     assert store.latest("test-user") == 4
+
+
+async def test_a_question_asked_instead_of_a_rating_is_answered_not_eaten():
+    form = ValidateRatingForm(TriageRules.load().categories)
+    asked = make_tracker("密码怎么改", intent="faq", slots={"requested_slot": "rating"}, channel="rest")
+    events = await form.run(CollectingDispatcher(), asked, {"slots": {}, "forms": {"rating_form": {"required_slots": ["rating"]}}})
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    replayed = events[-1]
+    assert (replayed["event"], replayed["text"], replayed["parse_data"]["intent"]["name"]) == ("user", "密码怎么改", "faq")
+    assert events[-2]["event"] == "action" and events[-2]["name"] == "action_listen"
+    # Chit-chat and ratings in words still go through the rating as before.
+    dispatcher = CollectingDispatcher()
+    chat = make_tracker("嗯", intent="affirm", slots={"requested_slot": "rating"})
+    events = await form.run(dispatcher, chat, {"slots": {"rating": {}}, "forms": {"rating_form": {"required_slots": ["rating"]}}})
+    assert not any(e.get("event") == "user" for e in events)
