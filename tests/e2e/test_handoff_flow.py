@@ -84,3 +84,21 @@ def test_bad_requests_get_a_clear_400_not_a_500(stack, settings):
     again = urllib.request.Request(url, data=json.dumps({"sender": "dup", "message": "你好", "message_id": "m-1"}).encode(),
                                    headers={"Content-Type": "application/json"})
     assert json.loads(urllib.request.urlopen(again, timeout=30).read()) == []
+
+
+def test_a_question_sent_as_the_agent_hands_back_is_answered_not_eaten_as_a_rating(stack, settings):
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    AgentPresence(client).touch("alice")
+    store = HandoffStore(client)
+    say(settings, "quick-user", "转人工")
+    handoff_id = store.active_handoff("quick-user")
+    store.claim(handoff_id, "alice")
+    resolved = store.resolve(handoff_id)
+    Outbox(client).publish(OutboxMessage(channel="rest", conversation_id="quick-user", kind="handback", agent="alice",
+                                         handoff_id=resolved.handoff_id, turns=[]))
+    wait_for(lambda: client.llen("cs:rest:inbox:quick-user"))  # the bot has welcomed the user back, asked for a rating
+    replies = say(settings, "quick-user", "退款多久到账")
+    assert not any(text.startswith("请回复1到5") for text in replies), replies
+    assert any("原因" in text for text in replies), replies  # the FAQ's answer, in three parts
+    said = [e["text"] for e in tracker(settings, "quick-user")["events"] if e["event"] == "user"]
+    assert said[-1] == "退款多久到账"
