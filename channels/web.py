@@ -29,6 +29,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.service.identity import CLIENT_ADDRESS
 from channels.delivery import agent_reply_handler, attach_deliverer
+from channels.health import health_route
 from channels.messages import clean_id, clean_metadata, clean_text, truncation_metadata
 from channels.notices import tell_unavailable
 from channels.pipeline import Unavailable
@@ -143,6 +144,7 @@ class WebChatInput(InputChannel):
         self.sio = sio
         output = WebOutput(sio, self.bot_message_evt)
         blueprint = _WebBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        blueprint.ctx.healthz = health_route(self.services.redis)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -196,12 +198,16 @@ class WebChatInput(InputChannel):
 
 
 class _WebBlueprint(SocketBlueprint):
-    """Rasa's socket.io blueprint, plus the chat page at the server root: /chat and /chat/<file>."""
+    """Rasa's socket.io blueprint, plus routes at the server root: the chat page (/chat, /chat/<file>)
+    and the server's health (/healthz, channels.health)."""
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
         super().register(app, options)
         app.add_route(chat_page, "/chat", methods=["GET"], name="chat_page")
         app.add_route(chat_file, "/chat/<name>", methods=["GET"], name="chat_file")
+        healthz = getattr(self.ctx, "healthz", None)
+        if healthz is not None:
+            app.add_route(healthz, "/healthz", methods=["GET"], name="healthz")
 
 
 async def chat_page(_: Request) -> HTTPResponse:

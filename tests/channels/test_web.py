@@ -130,3 +130,19 @@ async def test_only_offered_and_opening_payloads_reach_rasa_as_intents(services)
     # The widget's initPayload and a button the bot offers stay payloads; typed syntax is words.
     assert bot.texts() == ["/greet", "restart", 'greet{"language": "en"}', "/affirm", "\ufffd hi"]
     assert all(message.metadata.get("client_address") for message in bot.messages)
+
+
+async def test_the_servers_healthz_names_what_is_down(services, embedded_redis):
+    import aiohttp
+
+    async with serve_channel(WebChatInput(services), ScriptedBot()) as base, aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as up:
+            assert up.status == 200
+            assert await up.json() == {"status": "ok", "model": True, "redis": True, "action_server": True}
+        embedded_redis.stop()
+        async with session.get(f"{base}/healthz") as degraded:
+            assert degraded.status == 200 and (await degraded.json())["status"] == "degraded"
+            assert (await degraded.json())["redis"] is False
+    async with serve_channel(WebChatInput(services), None) as base, aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as loading:
+            assert loading.status == 503 and (await loading.json())["model"] is False
