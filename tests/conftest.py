@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -52,3 +54,21 @@ def redis_client(embedded_redis: EmbeddedRedis) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(embedded_redis.url, decode_responses=True)
     yield client
     client.close()
+
+
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[int]:
+    """Run a Sanic ``app`` on a free loopback port, with its listeners, for the block; yield the port."""
+    port = free_port()
+    # Listening already (create_server awaits the server); then the listeners, as Sanic runs them.
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield port
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()

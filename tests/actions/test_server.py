@@ -1,6 +1,5 @@
 """The action server's HTTP API on a real Sanic server: rasa_sdk's routes, our actions, a health check."""
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -9,31 +8,16 @@ from sanic import Sanic
 from actions.registry import build_actions
 from actions.server import create_app
 from bot.wiring import Wiring
-from tests.conftest import free_port
+from tests.conftest import serving
 
 Sanic.test_mode = True
-
-
-@asynccontextmanager
-async def serve(app: Sanic) -> AsyncIterator[str]:
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
 
 
 @pytest.fixture
 async def base(settings, redis_client) -> AsyncIterator[str]:
     app = create_app(build_actions(Wiring(settings, redis_client)), redis_client=redis_client)
-    async with serve(app) as url:
-        yield url
+    async with serving(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def tracker(sender: str = "u1") -> dict:

@@ -29,7 +29,7 @@ from channels.services import ChannelServices
 from channels.telegram.channel import SECRET_HEADER, TelegramInput
 from channels.telegram.client import TelegramBot
 from tests.channels.telegram.telegram_api import BotApiStandIn
-from tests.conftest import free_port
+from tests.conftest import serving
 
 TOKEN = "123456789:AAtest-token_for_the_stand-in"
 SECRET = "s3cret-Token_for-tests"
@@ -168,18 +168,8 @@ async def serve_channel(channel: InputChannel, agent: Any) -> AsyncIterator[str]
     app = Sanic(f"channel-test-{uuid.uuid4().hex[:12]}")
     app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
-    port = free_port()
-    # Listening already (create_server awaits the server); then the listeners, as Sanic runs them.
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
+    async with serving(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
 
 
 @pytest.fixture

@@ -143,6 +143,6 @@ async def test_the_servers_healthz_names_what_is_down(services, embedded_redis):
         async with session.get(f"{base}/healthz") as degraded:
             assert degraded.status == 200 and (await degraded.json())["status"] == "degraded"
             assert (await degraded.json())["redis"] is False
-    async with serve_channel(WebChatInput(services), None) as base, aiohttp.ClientSession() as session:
-        async with session.get(f"{base}/healthz") as loading:
-            assert loading.status == 503 and (await loading.json())["model"] is False
+    async with serve_channel(WebChatInput(services), None) as base, aiohttp.ClientSession() as session, \
+            session.get(f"{base}/healthz") as loading:
+        assert loading.status == 503 and (await loading.json())["model"] is False

@@ -47,7 +47,7 @@ from tests.channels.wechat.wechat_support import (
     text_xml,
     webhook_url,
 )
-from tests.conftest import free_port
+from tests.conftest import serving
 
 CONVERSATION = f"wx-{OPENID}"
 
@@ -148,19 +148,8 @@ def start(services: ChannelServices, standin: WeChatStandIn, monkeypatch):
         app = Sanic(f"wechat_test_{uuid.uuid4().hex}")
         app.ctx.agent = bot
         register([channel], app, route="/webhooks/")  # as Rasa mounts channels: /webhooks/wechat/
-        port = free_port()
-        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
-                yield Webhook(port, bot, channel, session)
-        finally:
-            await server.before_stop()
-            server.close()
-            await server.wait_closed()
-            await server.after_stop()
+        async with serving(app) as port, aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+            yield Webhook(port, bot, channel, session)
 
     return running
 
