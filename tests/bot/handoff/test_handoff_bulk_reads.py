@@ -1,25 +1,10 @@
 """The handoff store's bulk reads on a real Redis: what they return, and in how many round trips."""
-import datetime as dt
 
 import pytest
 
 from bot.handoff.store import ASSIGNED, HandoffRecord, HandoffStore
 from tests.bot.redis_round_trips import RoundTrips
-
-START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
-
-
-class Clock:
-    """A clock the test sets, in seconds after START."""
-
-    def __init__(self):
-        self.now = START
-
-    def at(self, seconds):
-        self.now = START + dt.timedelta(seconds=seconds)
-
-    def __call__(self):
-        return self.now
+from tests.bot.settable_clock import START, Clock
 
 
 def record(conversation_id, created):

@@ -4,22 +4,9 @@ import datetime as dt
 from bot.service.feedback import RATING_STREAM, FeedbackStore, Rating
 from bot.service.tickets import TicketStore
 from tests.bot.redis_round_trips import RoundTrips
+from tests.bot.settable_clock import START, Clock
 
-START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 T0 = START.timestamp()
-
-
-class Clock:
-    """A clock the test sets, in seconds after START."""
-
-    def __init__(self):
-        self.now = START
-
-    def at(self, seconds):
-        self.now = START + dt.timedelta(seconds=seconds)
-
-    def __call__(self):
-        return self.now
 
 
 def test_tickets_between_are_those_opened_in_the_period_oldest_first(redis_client):
