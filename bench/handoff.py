@@ -18,7 +18,6 @@ import asyncio
 import json
 import math
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,15 +32,14 @@ import socketio
 from bench.machine import machine
 from bench.output import write_json
 from bot.knowledge.training import ensure_model
+from bot.ops import ports
 from bot.ops.stack import Stack
 from bot.settings import Settings
 
 
 def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free TCP port on loopback, outside the ephemeral range."""
+    return ports.free_port()
 
 
 def percentile(values: list[float], q: float) -> float:
