@@ -38,6 +38,7 @@ run: $(VENV)/.runtime
 	$(PY) -m bot.ops.stack
 
 test: $(VENV)/.test
+	$(PY) tests/prerequisites.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test

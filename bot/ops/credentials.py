@@ -3,18 +3,22 @@
 credentials.yml names each secret as ``${VAR}``. A channel whose every ``${VAR}`` is set is
 written, with the values filled in, to ``var/credentials.yml`` (mode 600) for ``rasa run``;
 a channel missing one is left out, so Telegram or WeChat is on exactly when configured.
+
+``python -m bot.ops.credentials`` writes that file and prints its path: what a host or a container
+runs before ``python -m bot.ops.rasa_server run --credentials …`` when the launcher is not used.
 """
 from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 _VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
@@ -72,3 +76,21 @@ def write_credentials(settings: Settings, environ: Mapping[str, str] | None = No
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         yaml.safe_dump(enabled_channels(config, env), handle, allow_unicode=True, sort_keys=False)
     return target
+
+
+def main(environ: Mapping[str, str] | None = None) -> int:
+    """Write var/credentials.yml from the environment; print its path and the channels left off."""
+    env = os.environ if environ is None else environ
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    for channel, missing in disabled_channels(load_config(settings), env).items():
+        print(f"channel {channel} is off: {', '.join(missing)} not set", file=sys.stderr)
+    print(write_credentials(settings, env))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

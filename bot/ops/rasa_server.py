@@ -84,9 +84,31 @@ def with_token_from_env(argv: list[str], environ: Mapping[str, str]) -> list[str
     return [*argv, f"--auth-token={token}"]
 
 
+def fill_endpoint_variables(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Set the ``${…}`` of endpoints.yml that the launcher would have set, where not set already.
+
+    A container starts this module without the launcher, with ``REDIS_URL`` alone: Rasa's Redis
+    stores take its host, port, db and password apart, and the action endpoint and tracker
+    expiry come from the settings, exactly as ``bot.ops.stack.service_environment`` gives them.
+    """
+    from bot.ops.redis_client import rasa_store_env
+    from bot.settings import Settings
+
+    settings = Settings.from_env(environ)
+    derived = {
+        "ACTION_ENDPOINT_URL": settings.action_webhook_url,
+        "TRACKER_RECORD_EXP": str(settings.tracker_retention_days * 86400),
+    }
+    if settings.redis_url:
+        derived.update(rasa_store_env(settings.redis_url))
+    for name, value in derived.items():
+        environ.setdefault(name, value)
+
+
 def main() -> None:
     """``rasa`` with the channels' services installed and both fixes applied; arguments as for ``rasa``."""
     limit_openmp_threads()
+    fill_endpoint_variables()
     install()
     install_services()
     from rasa.__main__ import main as rasa_main

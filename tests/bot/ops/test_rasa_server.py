@@ -65,3 +65,26 @@ def test_the_channels_get_one_wiring_of_the_process_built_from_the_environment(m
         assert first.redis is second.redis  # one connection pool for every channel
     finally:
         services.install(previous)
+
+
+def test_started_without_the_launcher_it_derives_what_endpoints_yml_reads_from_the_settings():
+    import re
+
+    from bot.settings import PROJECT_ROOT
+
+    environ = {"REDIS_URL": "redis://:pw@redis.example:6380/3", "ACTION_ENDPOINT_URL": "http://actions:5055/webhook",
+               "TRACKER_RETENTION_DAYS": "2"}
+    rasa_server.fill_endpoint_variables(environ)
+    assert environ["REDIS_HOST"] == "redis.example" and environ["REDIS_PORT"] == "6380"
+    assert (environ["REDIS_DB"], environ["REDIS_PASSWORD"]) == ("3", "pw")
+    assert environ["ACTION_ENDPOINT_URL"] == "http://actions:5055/webhook"
+    assert environ["TRACKER_RECORD_EXP"] == str(2 * 86400)
+    wanted = set(re.findall(r"\$\{([A-Z0-9_]+)\}", (PROJECT_ROOT / "endpoints.yml").read_text()))
+    assert wanted <= set(environ)
+
+
+def test_what_the_launcher_or_operator_set_is_kept_and_the_action_server_defaults_to_this_host():
+    environ = {"ACTIONS_PORT": "6055", "REDIS_URL": "redis://r:6379/0", "REDIS_HOST": "chosen"}
+    rasa_server.fill_endpoint_variables(environ)
+    assert environ["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:6055/webhook"
+    assert environ["REDIS_HOST"] == "chosen"
