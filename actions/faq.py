@@ -8,6 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.base import FAQ_INTENT, KnowledgeBase
 
+# Two spaces before the newline: a hard line break where a widget renders text as Markdown
+# (rasa-webchat), invisible elsewhere; utter_faq_answer ends its lines the same way.
+MARKDOWN_LINE_BREAK = "  \n"
+
 
 def selected_response_key(tracker: Tracker) -> str | None:
     """The ``faq/<id>`` label Rasa's ResponseSelector chose for the latest user message."""
@@ -38,6 +42,6 @@ class ActionAnswerFaq(Action):
             response="utter_faq_answer",
             conclusion=answer.conclusion,
             reasoning=answer.reasoning,
-            steps=answer.numbered_steps(),
+            steps=answer.numbered_steps(MARKDOWN_LINE_BREAK),
         )
         return []

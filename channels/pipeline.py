@@ -20,9 +20,14 @@ domain offers (``/affirm``) or a channel's harmless opening payload (a web widge
 ``initPayload: "/greet"``). What a channel makes itself — a looked-up button payload, a greeting
 for a new follower, "not text" for a sticker — is passed as ``trusted``.
 
+A bare number ("2") is read against the choices the bot offered in its latest turn
+(channels.choices), kept per conversation after every turn: the number of a choice sends that
+choice's payload, any other number where choices were offered gets ``utter_ask_in_words``
+(never a guess such as "solved" or "goodbye"); with nothing on offer it is words like any other.
+
 ``handle`` runs all three steps. A channel that answers its webhook before the bot's turn
-(Telegram) or changes the text between the gate and the bot (WeChat's numbered options)
-calls the two halves, ``admit`` and ``to_bot``.
+(Telegram) or waits for the bot's turn only so long (WeChat's passive reply) calls the two
+halves, ``admit`` and ``to_bot``.
 """
 from __future__ import annotations
 
@@ -34,10 +39,12 @@ from typing import Any, TypeVar
 
 import redis
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint
 
 from bot.handoff.gate import GateDecision, HandoffGate
 from bot.handoff.intake import HandoffIntake
+from channels.choices import Choice, OfferedChoices, bare_number, numbered_choices
 from channels.messages import words_only
 from channels.resilience import WatchedOutput, actions_available, apologise_and_hand_over
 
@@ -49,6 +56,10 @@ T = TypeVar("T")
 # errors in its ConnectionError, a few reach the caller as the socket's OSError.
 REDIS_DOWN = (redis.RedisError, OSError)
 
+
+ASK_IN_WORDS = "utter_ask_in_words"
+# What _read_number gives for a number it has answered itself (asking for words).
+ANSWERED = Choice("", "")
 
 # Payloads a widget sends on its own when it opens, by channel: rasa-webchat's initPayload.
 OPENING_PAYLOADS: dict[str, frozenset[str]] = {"socketio": frozenset({"/greet"})}
@@ -141,11 +152,13 @@ class Pipeline:
         intake: HandoffIntake,
         on_new_message: OnNewMessage | None = None,
         agent: Callable[[], Any | None] = lambda: None,
+        choices: OfferedChoices | None = None,
     ) -> None:
         self._gate = gate
         self._intake = intake
         self._on_new_message = on_new_message
         self._agent = agent
+        self.choices = choices
         self._payloads: tuple[int, frozenset[str]] = (0, frozenset())
 
     def serving(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> Pipeline:
@@ -163,7 +176,7 @@ class Pipeline:
         def agent() -> Any | None:
             return getattr(server["app"].ctx, "agent", None) if "app" in server else None
 
-        return Pipeline(self._gate, self._intake, on_new_message, agent)
+        return Pipeline(self._gate, self._intake, on_new_message, agent, self.choices)
 
     def agent(self) -> Any | None:
         """Rasa's agent once the server has started, else None."""
@@ -196,15 +209,24 @@ class Pipeline:
         """
         if self._on_new_message is None:
             raise RuntimeError("this pipeline does not serve a channel yet: use Pipeline.serving")
-        if not trusted and message.text:
-            message.text = self.words_of(message.text, message.input_channel or "")
+        channel = message.input_channel or ""
         agent = self.agent()
         try:
+            if not trusted and message.text:
+                choice = await self._read_number(message)
+                if choice is ANSWERED:
+                    return
+                if choice is not None:
+                    message.text = choice.payload  # offered by the bot in this conversation: the channel's own
+                else:
+                    message.text = self.words_of(message.text, channel)
             if agent is None or await actions_available(agent):
                 watched = WatchedOutput(message.output_channel)
                 message.output_channel = watched
                 await self._on_new_message(message)
                 message.output_channel = watched.inner
+                if self.choices is not None:
+                    await in_thread(channel, self.choices.remember, message.sender_id, numbered_choices(watched.messages))
                 if watched.sent == 0 and agent is not None and not await actions_available(agent, fresh=True):
                     logger.error("action server lost during a turn: handing conversation over without the bot")
                     await apologise_and_hand_over(agent, message, self._intake, recorded=True)
@@ -216,6 +238,35 @@ class Pipeline:
             if failure is None:
                 raise
             raise _unavailable(message.input_channel or "channel", failure) from None
+
+    async def _read_number(self, message: UserMessage) -> Choice | None:
+        """The offered choice a typed bare number stands for; ANSWERED once it was asked for words instead."""
+        number = bare_number(message.text or "")
+        if number is None or self.choices is None:
+            return None
+        channel = message.input_channel or ""
+        offered = await in_thread(channel, self.choices.offered, message.sender_id)
+        if number not in offered:
+            return ANSWERED if offered and await self._ask_in_words(message, offered) else None
+        await in_thread(channel, self.choices.forget, message.sender_id)  # the bot's answer offers its own
+        return offered[number]
+
+    async def _ask_in_words(self, message: UserMessage, offered: dict[str, Choice]) -> bool:
+        """Ask for words instead of a number that is none of the choices; False without a model to ask with."""
+        agent = self.agent()
+        domain, nlg = getattr(agent, "domain", None), getattr(agent, "nlg", None)
+        if domain is None or nlg is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(message.sender_id)  # type: ignore[union-attr]
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(message.sender_id, [], domain.slots)
+        options = " / ".join(choice.title for choice in offered.values())
+        output = message.output_channel
+        reply = await nlg.generate(ASK_IN_WORDS, tracker, output.name(), options=options)
+        if not reply:
+            return False
+        await output.send_response(message.sender_id, reply)
+        return True
 
     async def handle(
         self,

@@ -86,12 +86,14 @@ class WatchedOutput(OutputChannel):
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
         self.sent = 0
+        self.messages: list[dict[str, Any]] = []  # what was sent, for the choices it offered
 
     def name(self) -> str:  # the wrapped channel's name, per instance
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.sent += 1
+        self.messages.append(dict(message))  # a copy: Rasa's send_response pops the text and buttons
         await self.inner.send_response(recipient_id, message)
 
     def __getattr__(self, attribute: str) -> Any:

@@ -37,9 +37,9 @@ class Answer:
     reasoning: str
     steps: tuple[str, ...]
 
-    def numbered_steps(self) -> str:
-        """Steps as "1. …" lines, the form every channel shows."""
-        return "\n".join(f"{number}. {step}" for number, step in enumerate(self.steps, start=1))
+    def numbered_steps(self, line_break: str = "\n") -> str:
+        """Steps as "1. …" lines, the form every channel shows, each ended by ``line_break`` but the last."""
+        return line_break.join(f"{number}. {step}" for number, step in enumerate(self.steps, start=1))
 
 
 @dataclass(frozen=True)

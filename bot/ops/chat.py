@@ -1,7 +1,10 @@
 """Chat with the assistant in a terminal: ``python -m bot.ops.chat`` (what ``make shell`` does).
 
 Talks to the running stack through the REST webhook; when nothing is running it starts a
-local stack for the session and stops it on exit.
+local stack for the session and stops it on exit. A reply's buttons are listed with numbers
+("[1] 已解决"), as ``rasa shell`` does: typing a number sends that button's payload, and the
+chat says which choice it sent. Buttons whose payloads are numbers already (the 1–5 rating)
+are listed by those numbers, and typing one sends it as it is (channels.choices' rule).
 """
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterable, Mapping
 
 from bot.settings import Settings
+from channels.choices import Choice, bare_number, buttons_of, numbered_choices
 
 _QUIT = {"/quit", "/exit", "/stop"}
 
@@ -28,12 +33,44 @@ def send(rasa_port: int, sender: str, message: str, timeout: float = 60.0) -> li
         return json.loads(response.read() or b"[]")
 
 
-def render(reply: dict) -> str:
-    """A reply as terminal text, buttons listed under it."""
-    lines = [reply.get("text") or ""]
-    for number, button in enumerate(reply.get("buttons") or [], start=1):
-        lines.append(f"  [{number}] {button.get('title')}")
-    return "\n".join(line for line in lines if line)
+def render(replies: list[dict]) -> tuple[list[str], dict[str, Choice]]:
+    """The bot's replies of one turn as terminal text, buttons listed under each; and the numbered choices."""
+    choices = numbered_choices(replies)
+    shown, offered = [], 0
+    for reply in replies:
+        lines = [reply.get("text") or ""]
+        for button in buttons_of(reply):
+            if choices:
+                offered += 1
+                lines.append(f"  [{offered}] {button.title}")
+            else:
+                lines.append(f"  [{button.payload}] {button.title}" if bare_number(button.payload) else f"  - {button.title}")
+        shown.append("\n".join(line for line in lines if line))
+    return [text for text in shown if text], choices
+
+
+def chosen(typed: str, choices: Mapping[str, Choice]) -> Choice | None:
+    """The listed choice whose number the user typed, if any."""
+    number = bare_number(typed)
+    return choices.get(number) if number else None
+
+
+def converse(rasa_port: int, sender: str, lines: Iterable[str]) -> None:
+    """Send each typed line (a listed choice's payload for its number) and print the bot's replies."""
+    choices: dict[str, Choice] = {}
+    for line in lines:
+        message = line.strip()
+        if not message:
+            continue
+        if message in _QUIT:
+            break
+        choice = chosen(message, choices)
+        if choice is not None:
+            print(f"  (→ {choice.title}: {choice.payload})", flush=True)
+            message = choice.payload
+        shown, choices = render(send(rasa_port, sender, message))
+        for text in shown:
+            print(f"bot> {text}", flush=True)
 
 
 def _stack_running(rasa_port: int) -> bool:
@@ -55,16 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack(settings)
         stack.start(on_phase=lambda phase: print(f"  {phase}…", flush=True))
     sender = f"shell-{uuid.uuid4().hex[:8]}"
-    print("Type a message; /quit to leave.")
+    print("Type a message, or the number of a listed choice; /quit to leave.")
     try:
-        for line in sys.stdin if not sys.stdin.isatty() else iter(lambda: input("you> "), None):
-            message = line.strip()
-            if not message:
-                continue
-            if message in _QUIT:
-                break
-            for reply in send(settings.rasa_port, sender, message):
-                print(f"bot> {render(reply)}")
+        converse(settings.rasa_port, sender, sys.stdin if not sys.stdin.isatty() else iter(lambda: input("you> "), None))
     except (EOFError, KeyboardInterrupt):
         pass
     finally:

@@ -5,17 +5,33 @@
  * Every piece of text from the network or the user is set with textContent, never as HTML.
  * The session id and the messages shown are kept in localStorage, so a reload keeps the
  * conversation on screen and on the server.
+ *
+ * The labels (title, placeholder, connection state, errors) follow the conversation's language:
+ * Chinese by default, English for an English browser, then whatever language the bot answers
+ * in (it answers in the user's). ?lang=zh|en or data-lang on this script fixes one instead.
+ * The title can be set by the embedding page: data-title (any language), data-title-zh,
+ * data-title-en on this script, or ?title= in the page's address (for a frame).
  */
 (function () {
   "use strict";
 
   const script = document.currentScript;
+  const query = new URLSearchParams(window.location.search);
+  const attributes = (script && script.dataset) || {};
   const config = {
-    url: (script && script.dataset.socketUrl) || window.location.origin,
-    path: (script && script.dataset.socketPath) || "/socket.io",
+    url: attributes.socketUrl || window.location.origin,
+    path: attributes.socketPath || "/socket.io",
+    lang: query.get("lang") || attributes.lang || "",
+    titles: {
+      any: query.get("title") || attributes.title || "",
+      zh: attributes.titleZh || "",
+      en: attributes.titleEn || "",
+    },
   };
 
-  const STORAGE = { session: "cs-chat:session", history: "cs-chat:history", agent: "cs-chat:agent" };
+  const STORAGE = {
+    session: "cs-chat:session", history: "cs-chat:history", agent: "cs-chat:agent", lang: "cs-chat:lang",
+  };
   const MAX_HISTORY = 200;
 
   const LABELS = {
@@ -28,6 +44,7 @@
       connecting: "连接中…",
       connected: "已连接",
       reconnecting: "连接中断,正在重连…",
+      failed: "暂时无法连接客服,正在重试…",
       agentBanner: (agent) => "已接入人工客服 " + agent,
       agentBannerAnonymous: "已接入人工客服",
       agentLabel: (agent) => "人工客服 " + agent,
@@ -43,6 +60,7 @@
       connecting: "Connecting…",
       connected: "Connected",
       reconnecting: "Connection lost, reconnecting…",
+      failed: "Can't reach customer service yet, retrying…",
       agentBanner: (agent) => "Connected to an agent: " + agent,
       agentBannerAnonymous: "Connected to an agent",
       agentLabel: (agent) => "Agent " + agent,
@@ -51,16 +69,28 @@
     },
   };
 
-  /** UI language: ?lang=en|zh wins, then the browser's language; Chinese by default. */
-  function pickLanguage() {
-    const asked = new URLSearchParams(window.location.search).get("lang");
-    if (asked && LABELS[asked]) return asked;
+  /** The labels' language fixed by the page (?lang= or data-lang), or null to follow the conversation. */
+  const fixedLanguage = LABELS[config.lang] ? config.lang : null;
+
+  /** Before the conversation says otherwise: the browser's language, Chinese unless it is English. */
+  function browserLanguage() {
     const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "";
     return /^en\b/i.test(preferred) ? "en" : "zh";
   }
 
-  const lang = pickLanguage();
-  const t = LABELS[lang];
+  /** The language a bot message is in: Chinese if it has Chinese characters, English if only Latin letters. */
+  function languageOf(text) {
+    if (/[\u3400-\u9fff]/.test(text)) return "zh";
+    if (/[A-Za-z]/.test(text)) return "en";
+    return null;
+  }
+
+  let lang = fixedLanguage || browserLanguage();
+  let t = LABELS[lang];
+
+  function titleFor(language) {
+    return config.titles[language] || config.titles.any || LABELS[language].title;
+  }
 
   // ---- storage (may be unavailable, e.g. in a sandboxed frame: then nothing persists) -----
   function load(key, fallback) {
@@ -99,6 +129,11 @@
   if (stored && stored.sessionId === state.sessionId && Array.isArray(stored.messages)) {
     state.history = stored.messages.filter((m) => m && typeof m.text === "string");
   }
+  const storedLanguage = load(STORAGE.lang, null);
+  if (!fixedLanguage && storedLanguage && storedLanguage.sessionId === state.sessionId && LABELS[storedLanguage.lang]) {
+    lang = storedLanguage.lang;
+    t = LABELS[lang];
+  }
   const storedAgent = load(STORAGE.agent, null);
   if (storedAgent && storedAgent.sessionId === state.sessionId && typeof storedAgent.name === "string") {
     state.agent = storedAgent.name;
@@ -126,8 +161,10 @@
 
   function applyLabels() {
     document.documentElement.lang = t.htmlLang;
-    document.title = t.title;
-    for (const node of document.querySelectorAll("[data-label]")) node.textContent = t[node.dataset.label];
+    document.title = titleFor(lang);
+    for (const node of document.querySelectorAll("[data-label]")) {
+      node.textContent = node.dataset.label === "title" ? titleFor(lang) : t[node.dataset.label];
+    }
     for (const node of document.querySelectorAll("[data-label-placeholder]")) {
       node.placeholder = t[node.dataset.labelPlaceholder];
     }
@@ -136,6 +173,17 @@
   function setConnection(name) {
     connection.dataset.state = name;
     connection.textContent = t[name];
+  }
+
+  /** Switch the labels to ``language`` (the conversation's), unless the page fixed them. */
+  function followLanguage(language) {
+    if (fixedLanguage || !language || language === lang) return;
+    lang = language;
+    t = LABELS[lang];
+    save(STORAGE.lang, { sessionId: state.sessionId, lang: lang });
+    applyLabels();
+    setConnection(connection.dataset.state);
+    setAgent(state.agent);
   }
 
   function setAgent(name) {
@@ -221,6 +269,7 @@
       quickReplies: quickRepliesOf(data),
       image: imageOf(data),
     };
+    if (!fromAgent) followLanguage(languageOf(entry.text));
     if (entry.text || entry.image || entry.quickReplies.length) add(entry);
   }
 
@@ -261,8 +310,8 @@
     if (reason === "io server disconnect") socket.connect();
   });
 
-  socket.on("connect_error", () => setConnection(state.everConnected ? "reconnecting" : "connecting"));
-  socket.io.on("reconnect_attempt", () => setConnection("reconnecting"));
+  socket.on("connect_error", () => setConnection(state.everConnected ? "reconnecting" : "failed"));
+  socket.io.on("reconnect_attempt", () => setConnection(state.everConnected ? "reconnecting" : "failed"));
 
   // ---- the composer --------------------------------------------------------------------
   form.addEventListener("submit", (event) => {

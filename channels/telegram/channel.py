@@ -148,7 +148,8 @@ class TelegramInput(InputChannel):
 
         def make_handler(app: Sanic):
             return agent_reply_handler(
-                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
+                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent),
+                self.services.pipeline.choices,
             )
 
         attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)

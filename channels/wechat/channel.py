@@ -28,14 +28,14 @@ from sanic.response import HTTPResponse
 
 from bot.handoff.outbox import OutboxMessage
 from bot.settings import Settings
+from channels.choices import OfferedChoices
 from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.messages import TRUNCATED
-from channels.pipeline import Pipeline, Unavailable, in_thread
+from channels.pipeline import Pipeline, Unavailable
 from channels.services import ChannelServices, current
 from channels.wechat.api import SharedTokenClient, build_client
 from channels.wechat.pushes import MAX_XML_BYTES, BadXml, Inbound, read_message
 from channels.wechat.replies import (
-    ChoiceMemory,
     Rendered,
     fits_one_message,
     render_messages,
@@ -73,7 +73,7 @@ class WeChatOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, client: Callable[[], SharedTokenClient], choices: Callable[[], ChoiceMemory]) -> None:
+    def __init__(self, client: Callable[[], SharedTokenClient], choices: Callable[[], OfferedChoices]) -> None:
         self._client = client
         self._choices = choices
 
@@ -89,8 +89,8 @@ class WeChatOutput(OutputChannel):
 
     async def send_rendered(self, recipient_id: str, rendered: Rendered) -> None:
         """Remember the options it offers, then send it (in pieces if it is long)."""
-        openid = openid_of(recipient_id)
-        await asyncio.to_thread(self._choices().remember, openid, rendered.choices)
+        openid_of(recipient_id)  # refuses another channel's conversation before anything is kept
+        await asyncio.to_thread(self._choices().remember, recipient_id, rendered.choices)
         await self.send_plain(recipient_id, rendered.text)
 
     async def send_plain(self, recipient_id: str, text: str) -> None:
@@ -153,9 +153,9 @@ class WeChatInput(InputChannel):
             self._client = build_client(self.app_id, self._app_secret, self.services.redis, self.api_base_url)
         return self._client
 
-    def choices(self) -> ChoiceMemory:
-        """The options last offered to each user."""
-        return ChoiceMemory(self.services.redis)
+    def choices(self) -> OfferedChoices:
+        """The options last offered in each conversation (shared with the other channels' pipeline)."""
+        return self.services.pipeline.choices or OfferedChoices(self.services.redis)
 
     def output(self) -> WeChatOutput:
         """Sends through the customer-service message API."""
@@ -223,10 +223,9 @@ class WeChatInput(InputChannel):
         if not decision.to_bot:  # a retry, or a person has the conversation
             return response.text(SUCCESS)
         text = inbound.text
-        if inbound.kind == "text":
-            text = await in_thread(CHANNEL, self.choices().resolve, inbound.openid, text)
-        # An offered option's payload, a greeting or a "not text" note is the channel's; typed words are not.
-        trusted = inbound.kind != "text" or text != inbound.text
+        # A greeting or a "not text" note is the channel's; typed words (and option numbers,
+        # which the pipeline reads against the options offered) are not.
+        trusted = inbound.kind != "text"
         collector = CollectingOutputChannel()
         metadata = {TRUNCATED: True} if inbound.truncated else None
         message = UserMessage(
@@ -248,17 +247,16 @@ class WeChatInput(InputChannel):
                 return response.text(SUCCESS)
             if not fits_one_message(rendered.text):
                 return response.text(SUCCESS)  # too long for one message: it goes by the API, in pieces
-            await in_thread(CHANNEL, self.choices().remember, inbound.openid, rendered.choices)
             settled = True
             reply = self.security.seal(params, text_reply_xml(inbound.openid, inbound.account, rendered.text))
             return response.text(reply, content_type="application/xml; charset=utf-8")
         finally:
             # Also when this request is cancelled (WeChat hung up): the reply must still arrive.
             if not settled:
-                self._keep(self._reply_later(job, collector, conversation, inbound.openid))
+                self._keep(self._reply_later(job, collector, conversation))
 
     async def _reply_later(
-        self, job: asyncio.Future[Any], collector: CollectingOutputChannel, conversation: str, openid: str
+        self, job: asyncio.Future[Any], collector: CollectingOutputChannel, conversation: str
     ) -> None:
         """Once the bot is done, queue its reply for the customer-service API (retried by the outbox)."""
         try:
@@ -275,7 +273,6 @@ class WeChatInput(InputChannel):
         if not rendered.text:
             return
         try:
-            await asyncio.to_thread(self.choices().remember, openid, rendered.choices)
             late = OutboxMessage(channel=CHANNEL, conversation_id=conversation, text=rendered.text)
             await asyncio.to_thread(self.services.outbox.publish, late)
         except redis.RedisError as error:

@@ -1,28 +1,25 @@
 """The bot's messages as WeChat text: joined, buttons as numbered options, cut to WeChat's size.
 
 A passive reply is one text message and WeChat text has no buttons, so buttons become numbered
-lines ("1. 好的,转人工") and the number the user types is turned back into the button's payload
-(the mapping waits in Redis per user). Buttons whose payloads are numbers already (a 1–5
-rating) are listed as they are: typing "5" means 5, not the fifth line.
+lines ("1. 好的,转人工") by channels.choices' rule, and the number the user types is turned back
+into the button's payload by the channels' pipeline (the choices wait in Redis per
+conversation). Buttons whose payloads are numbers already (a 1–5 rating) are listed as they
+are: typing "5" means 5, not the fifth line.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
 from wechatpy.replies import TextReply
+
+from channels.choices import Choice, buttons_of, numbered_choices
 
 # WeChat takes at most 2048 bytes of text in one message.
 MAX_TEXT_BYTES = 2048
-CHOICES_TTL_SECONDS = 30 * 60
-
-_NUMBER = re.compile(r"\d{1,3}")
 # Characters XML 1.0 cannot carry at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -32,34 +29,23 @@ class Rendered:
     """A reply as one text, and the payload behind each number it offers."""
 
     text: str
-    choices: dict[str, str] = field(default_factory=dict)
-
-
-def _buttons(message: Mapping[str, Any]) -> list[dict[str, str]]:
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    return [
-        {"title": str(b.get("title", "")).strip(), "payload": str(b.get("payload", "")).strip()}
-        for b in buttons
-        if isinstance(b, Mapping) and str(b.get("title", "")).strip()
-    ]
+    choices: dict[str, Choice] = field(default_factory=dict)
 
 
 def render_messages(messages: Iterable[Mapping[str, Any]]) -> Rendered:
     """Join Rasa's messages (text, buttons, image and attachment links) into one text."""
     messages = [m for m in messages if isinstance(m, Mapping)]
-    all_buttons = [b for m in messages for b in _buttons(m)]
-    numbered = not any(_NUMBER.fullmatch(b["payload"]) for b in all_buttons)
+    choices = numbered_choices(messages)
     parts: list[str] = []
-    choices: dict[str, str] = {}
+    offered = 0
     for message in messages:
         lines = [str(message["text"]).strip()] if message.get("text") else []
-        for button in _buttons(message):
-            if numbered:
-                number = str(len(choices) + 1)
-                choices[number] = button["payload"] or button["title"]
-                lines.append(f"{number}. {button['title']}")
+        for button in buttons_of(message):
+            if choices:
+                offered += 1
+                lines.append(f"{offered}. {button.title}")
             else:
-                lines.append(button["title"])
+                lines.append(button.title)
         for key in ("image", "attachment"):
             if isinstance(message.get(key), str) and message[key].strip():
                 lines.append(message[key].strip())
@@ -113,46 +99,3 @@ def text_reply_xml(openid: str, account: str, text: str) -> str:
     """A passive text reply (wechatpy's TextReply), safe for any text: no way out of its CDATA."""
     content = _NOT_XML.sub("", text).replace("]]>", "]]]]><![CDATA[>")
     return TextReply(source=account, target=openid, content=content, time=int(time.time())).render()
-
-
-def normalise_choice(text: str) -> str:
-    """What a typed option number looks like once full-width digits and a trailing dot are dropped."""
-    return unicodedata.normalize("NFKC", text).strip().rstrip(".、)").strip()
-
-
-class ChoiceMemory:
-    """The options last offered to each WeChat user, so a typed number can stand for a button."""
-
-    def __init__(self, client: redis.Redis, ttl_seconds: int = CHOICES_TTL_SECONDS) -> None:
-        self._redis = client
-        self.ttl_seconds = ttl_seconds
-
-    @staticmethod
-    def key(openid: str) -> str:
-        """Where the options offered to one user are kept."""
-        return f"cs:wechat:choices:{openid}"
-
-    def remember(self, openid: str, choices: Mapping[str, str]) -> None:
-        """Keep the latest reply's options; a reply without options forgets the earlier ones."""
-        if choices:
-            self._redis.set(self.key(openid), json.dumps(dict(choices), ensure_ascii=False), ex=self.ttl_seconds)
-        else:
-            self._redis.delete(self.key(openid))
-
-    def resolve(self, openid: str, text: str) -> str:
-        """The payload behind ``text`` if it is the number of an offered option, else ``text`` itself."""
-        number = normalise_choice(text)
-        if not _NUMBER.fullmatch(number):
-            return text
-        raw = self._redis.get(self.key(openid))
-        if not raw:
-            return text
-        try:
-            choices = json.loads(raw)
-        except ValueError:
-            return text
-        payload = choices.get(number) if isinstance(choices, dict) else None
-        if not isinstance(payload, str) or not payload:
-            return text
-        self._redis.delete(self.key(openid))
-        return payload

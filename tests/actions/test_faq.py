@@ -30,6 +30,8 @@ async def test_answers_in_three_parts_in_the_users_language(knowledge, language)
     assert message["reasoning"] == expected.reasoning
     assert message["steps"].splitlines()[0].startswith("1. ")
     assert len(message["steps"].splitlines()) == len(expected.steps)
+    # Markdown hard line breaks, so rasa-webchat keeps the steps on their own lines.
+    assert all(line.endswith("  ") for line in message["steps"].split("\n")[:-1])
 
 
 async def test_an_unknown_entry_gets_a_polite_reply_not_a_crash(knowledge):

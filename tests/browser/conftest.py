@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +30,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DOCS_IMAGES = PROJECT_ROOT / "docs" / "images"
+# The stock Rasa widget the web channel must keep working with (docs/web-widget.md).
+RASA_WEBCHAT = "rasa-webchat@1.0.1"
 
 # Bot answers go through NLU, policies and the action server: allow for a slow shared machine.
 expect.set_options(timeout=30_000)
@@ -88,3 +92,29 @@ def screenshots(tmp_path: Path) -> Screenshots:
     directory = tmp_path / "screenshots"
     directory.mkdir()
     return Screenshots(directory, update_docs=os.environ.get("UPDATE_SCREENSHOTS") == "1")
+
+
+@pytest.fixture(scope="session")
+def rasa_webchat_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """rasa-webchat's browser bundle (``lib/index.js``, React included), fetched from the npm registry.
+
+    ``npm pack`` fetches the one package (npm checks the registry's integrity hash); the
+    bundle needs none of the package's build dependencies, which ``npm install`` would add.
+    """
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not installed: apt-get install nodejs npm", pytrace=False)
+    directory = tmp_path_factory.mktemp("rasa-webchat")
+    done = subprocess.run(
+        [npm, "pack", "--silent", "--pack-destination", str(directory), RASA_WEBCHAT],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"npm pack {RASA_WEBCHAT} failed: {done.stderr.strip()[-500:]}", pytrace=False)
+    [tarball] = directory.glob("rasa-webchat-*.tgz")
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/lib/index.js")
+        assert member is not None
+        bundle = directory / "index.js"
+        bundle.write_bytes(member.read())
+    return bundle

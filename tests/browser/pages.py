@@ -1,20 +1,46 @@
 """Small helpers to drive the chat widget like a visitor would, and the console like an agent."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from bot.settings import Settings
+from tests.conftest import free_port
 
 
-def open_chat(new_context: Callable[..., BrowserContext], settings: Settings, locale: str = "zh-CN") -> Page:
-    """A fresh visitor (own storage) on the widget, connected and ready."""
+def open_chat(
+    new_context: Callable[..., BrowserContext], settings: Settings, locale: str = "zh-CN", query: str = ""
+) -> Page:
+    """A fresh visitor (own storage) on the widget (``query``: the page address's, e.g. "?lang=en"), connected and ready."""
     context = new_context(locale=locale, viewport={"width": 480, "height": 860})
     page = context.new_page()
-    page.goto(f"http://127.0.0.1:{settings.rasa_port}/chat")
+    page.goto(f"http://127.0.0.1:{settings.rasa_port}/chat{query}")
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
     return page
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def static_site(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a loopback port of its own (a web page of another origin); yield its address."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(_QuietFiles, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def send(page: Page, text: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from bot.knowledge.base import KnowledgeBase
+from bot.ops.chat import converse
 from bot.ops.stack import Stack
 from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import domain_text
@@ -35,7 +36,7 @@ def stack_processes(stack: Stack) -> list:
     return processes
 
 
-def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_model):
+def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_model, capsys):
     stack = Stack(settings, model=trained_model)
     stack.start()
     try:
@@ -49,6 +50,20 @@ def test_a_conversation_in_both_languages_then_a_clean_stop(settings, trained_mo
         assert replies[0].startswith(zh.conclusion)
         assert replies[0].index("原因") < replies[0].index("操作步骤") < replies[0].index("1. ")
         assert replies[-1] == "您的问题是否已解决?还有其他需求吗?"
+
+        # A bare number is never guessed: one that is no offered choice gets a request for words,
+        # one that is sends that choice (没解决: the apology and the offer to try again or a person).
+        assert say(settings, "zh-user", "3") == [domain_text("utter_ask_in_words", "zh").replace("{options}", "已解决 / 没解决")]
+        assert say(settings, "zh-user", "2") == [domain_text("utter_not_solved", "zh")]
+        user_texts = [e.get("text") for e in tracker(settings, "zh-user")["events"] if e["event"] == "user"]
+        assert user_texts[-1] == "/deny" and "3" not in user_texts, user_texts
+
+        # The terminal chat (make shell) lists the buttons and sends a typed number's payload.
+        converse(settings.rasa_port, "shell-user", ["请问密码怎么改", "2"])
+        shown = capsys.readouterr().out
+        assert "  [1] 已解决\n  [2] 没解决" in shown and "  (→ 没解决: /deny)" in shown, shown
+        assert f"bot> {domain_text('utter_not_solved', 'zh')}" in shown, shown
+        assert "再见" not in shown, shown
 
         replies = say(settings, "en-user", "how do i change my password")
         assert replies[0].startswith(answer.answer("en").conclusion)

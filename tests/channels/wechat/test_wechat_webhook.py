@@ -24,10 +24,10 @@ from bot.handoff.store import HandoffRecord, HandoffStore
 from bot.settings import Settings, SettingsError
 from bot.wiring import Wiring
 from channels import services as channel_services
+from channels.choices import OfferedChoices
 from channels.services import ChannelServices
 from channels.wechat.channel import WeChatInput, conversation_id, openid_of
 from channels.wechat.pushes import MAX_XML_BYTES, parse_xml
-from channels.wechat.replies import ChoiceMemory
 from tests.channels.conftest import outage_warnings
 from tests.channels.wechat.wechat_support import (
     ACCOUNT,
@@ -262,7 +262,7 @@ async def test_buttons_become_numbers_and_a_typed_number_sends_the_payload(start
         assert webhook.bot.texts()[-1] == "/deny"
         await webhook.say(text_xml("2", msg_id="13"))  # the options were used up by the answer
         assert webhook.bot.texts()[-1] == "2"
-        assert redis_client.exists(ChoiceMemory.key(OPENID)) == 0
+        assert redis_client.exists(OfferedChoices.key(CONVERSATION)) == 0
 
 
 async def test_typed_intent_syntax_reaches_the_bot_as_words(start):

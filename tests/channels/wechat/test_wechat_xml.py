@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
+from channels.choices import Choice
 from channels.messages import MAX_MESSAGE_CHARS
 from channels.wechat.pushes import GREET, MAX_XML_BYTES, NON_TEXT, BadXml, parse_xml, read_message
 from channels.wechat.replies import (
     MAX_TEXT_BYTES,
-    ChoiceMemory,
     fits_one_message,
     render_messages,
     split_text,
@@ -222,7 +222,7 @@ def test_messages_are_joined_and_buttons_numbered():
         {"image": "https://example.com/a.png"},
     ])
     assert rendered.text == "第一段\n\n需要为您转人工吗?\n1. 好的,转人工\n2. 不用,继续\n\nhttps://example.com/a.png"
-    assert rendered.choices == {"1": "/affirm", "2": "/deny"}
+    assert rendered.choices == {"1": Choice("好的,转人工", "/affirm"), "2": Choice("不用,继续", "/deny")}
     assert fits_one_message(rendered.text) and not fits_one_message("") and not fits_one_message("中" * 700)
 
 
@@ -231,14 +231,3 @@ def test_buttons_that_are_numbers_already_are_listed_not_renumbered():
     assert rendered.text == "请您打分:\n5 分\n4 分\n3 分\n2 分\n1 分" and rendered.choices == {}
 
 
-def test_a_typed_number_stands_for_the_offered_option_once(redis_client):
-    memory = ChoiceMemory(redis_client)
-    memory.remember(OPENID, {"1": "/affirm", "2": "/deny"})
-    assert 0 < redis_client.ttl(ChoiceMemory.key(OPENID)) <= memory.ttl_seconds
-    assert memory.resolve(OPENID, "3") == "3"
-    assert memory.resolve(OPENID, "我要退货") == "我要退货"
-    assert memory.resolve(OPENID, "２") == "/deny"  # full-width digit
-    assert memory.resolve(OPENID, "1") == "1"  # used up
-    memory.remember(OPENID, {"1": "/affirm"})
-    memory.remember(OPENID, {})  # a reply without options forgets the old ones
-    assert memory.resolve(OPENID, "1") == "1"
