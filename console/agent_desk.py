@@ -9,6 +9,8 @@ from typing import Any
 import redis
 
 from bot.handoff.outbox import Outbox, OutboxMessage
+from bot.handoff.presence import AgentPresence, OnlineAgent
+from bot.handoff.routing import DEDICATED_AGENT, HandoffFacts, Routing, RoutingRules, route
 from bot.handoff.store import HandoffConflict, HandoffNotFound, HandoffRecord, HandoffStore, Turn
 from bot.knowledge.answer_suggestions import Suggester
 from console.errors import bad_request, conflict, forbidden, not_found
@@ -37,22 +39,39 @@ class AgentDesk:
         clock: Callable[[], float],
         suggester: Suggester | None = None,
         repeat_rule: RepeatComplaintRule = RepeatComplaintRule(),
+        routing_rules: RoutingRules | None = None,
     ) -> None:
         self._users = users
         self._clock = clock
         self._outbox = Outbox(client)
+        self._presence = AgentPresence(client, clock)
         self.handoffs = HandoffStore(client, lambda: dt.datetime.fromtimestamp(clock(), dt.timezone.utc))
         self.suggester = suggester
         self.repeat_rule = repeat_rule
+        self.routing_rules = routing_rules or RoutingRules()
 
     # -- reading -------------------------------------------------------------------------
     def overview(self, user: User) -> dict[str, Any]:
-        """The queue (priority, then wait), the caller's handoffs and, for supervisors, everyone else's."""
+        """The queue (priority, then wait), the caller's handoffs and, for supervisors, everyone else's.
+
+        An agent's queue holds the handoffs offered to them (routing.yml), each with the reason;
+        a supervisor's holds every waiting handoff, marked offered to them or not.
+        """
         now = self._clock()
-        queue = [summary_view(r, now, n) for n, r in enumerate(self.handoffs.queue(), start=1)]
+        agents = self._online_agents(user)
+        queue: list[dict[str, Any]] = []
+        hidden = 0
+        for record in self.handoffs.queue():
+            routing = self._route(record, agents, now)
+            if not (routing.offered_to(user.username) or user.is_supervisor):
+                hidden += 1
+                continue
+            row = summary_view(record, now, len(queue) + 1)
+            row["routing"] = routing.view_for(user.username)
+            queue.append(row)
         assigned = self.handoffs.assigned()
         mine = [summary_view(r, now, None) for r in assigned if r.agent == user.username]
-        overview: dict[str, Any] = {"now": now, "queue": queue, "mine": mine}
+        overview: dict[str, Any] = {"now": now, "queue": queue, "mine": mine, "not_offered": hidden}
         if user.is_supervisor:
             overview["team"] = [summary_view(r, now, None) for r in assigned if r.agent != user.username]
         return overview
@@ -61,10 +80,13 @@ class AgentDesk:
         """Record, masked transcript, suggestions and alerts of one handoff."""
         record = self._get(handoff_id)
         transcript = self.handoffs.transcript(handoff_id)
+        now = self._clock()
+        routing = self._route(record, self._online_agents(user), now) if record.status == "queued" else None
         return detail_view(
-            record, transcript, self._clock(), self.handoffs.position(handoff_id), user,
+            record, transcript, now, self.handoffs.position(handoff_id), user,
             self.suggest(_last_user_words(record, transcript), record.language),
             alerts(record, self.repeat_rule.count, self.repeat_rule.days),
+            routing.view_for(user.username) if routing else None,
         )
 
     def suggest_for(self, handoff_id: str, limit: int = 3) -> list[dict[str, Any]]:
@@ -81,7 +103,14 @@ class AgentDesk:
 
     # -- acting --------------------------------------------------------------------------
     def claim(self, handoff_id: str, user: User) -> HandoffRecord:
-        """Take a queued handoff; 409 if someone else was quicker."""
+        """Take a queued handoff; 409 if someone else was quicker, 403 if it is not offered to the
+        caller yet (supervisors may take any)."""
+        record = self._get(handoff_id)
+        if record.status == "queued" and not user.is_supervisor:
+            now = self._clock()
+            routing = self._route(record, self._online_agents(user), now)
+            if not routing.offered_to(user.username):
+                raise forbidden(_not_offered_message(record, routing, now))
         try:
             record = self.handoffs.claim(handoff_id, user.username)
         except HandoffNotFound:
@@ -147,6 +176,14 @@ class AgentDesk:
         return resolved
 
     # -- internals -----------------------------------------------------------------------
+    def _online_agents(self, user: User) -> list[OnlineAgent]:
+        """Agents online with their languages; the caller counts as online with their own languages."""
+        agents = [a for a in self._presence.online_agents() if a.username != user.username]
+        return [*agents, OnlineAgent(user.username, user.languages)]
+
+    def _route(self, record: HandoffRecord, agents: list[OnlineAgent], now: float) -> Routing:
+        return route(HandoffFacts.of(record), agents, self.routing_rules, now)
+
     def _get(self, handoff_id: str) -> HandoffRecord:
         try:
             return self.handoffs.get(handoff_id)
@@ -165,6 +202,18 @@ class AgentDesk:
                 f"handoff {handoff_id} is assigned to {record.agent}; only they or a supervisor may {action}"
             )
         return record
+
+
+def _not_offered_message(record: HandoffRecord, routing: Routing, now: float) -> str:
+    """Why an agent may not claim a handoff yet, and when they may."""
+    if set(routing.offers.values()) == {DEDICATED_AGENT}:
+        first = "the customer's dedicated agent"
+    else:
+        first = f"agents who speak {routing.language}" + (
+            " and the customer's dedicated agent" if routing.dedicated_agent else "")
+    wait = max(0, round(routing.open_to_all_at - now))
+    return (f"handoff {record.handoff_id} is offered first to {first}; "
+            f"it is offered to everyone in {wait} s, or a supervisor may assign it")
 
 
 def _last_user_words(record: HandoffRecord, transcript: list[Turn]) -> str:

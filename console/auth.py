@@ -38,7 +38,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         username = console.tokens.lookup(token)
         user = console.users.get(username) if username else None
         if user is not None:
-            console.presence.touch(user.username)
+            console.presence.touch(user.username, user.languages)
         return user
 
     user = await asyncio.to_thread(authenticate)
@@ -65,7 +65,7 @@ async def login(request: web.Request) -> web.Response:
         if user is None:
             raise unauthorized("wrong username or password")
         attempts.succeeded(username)
-        console.presence.touch(user.username)
+        console.presence.touch(user.username, user.languages)
         return user, console.tokens.issue(user.username)
 
     user, token = await asyncio.to_thread(attempt)

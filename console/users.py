@@ -1,12 +1,17 @@
-"""Console users in Redis: ``cs:console:user:<name>`` hashes (password hash, role, display name)."""
+"""Console users in Redis: ``cs:console:user:<name>`` hashes (password hash, role, display name,
+languages spoken as "en,zh": empty means the routing rules' default; teams whose tickets they work,
+as "quality,product": empty means none)."""
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis
 
+from bot.language import SUPPORTED_LANGUAGES
+from bot.service.ticket_rules import TEAMS
 from bot.settings import Secret
 from console.passwords import DEFAULT_COST, hash_password, verify_password
 
@@ -32,6 +37,34 @@ def user_key(username: str) -> str:
     return f"cs:console:user:{username}"
 
 
+def parse_languages(languages: Iterable[str] | str) -> tuple[str, ...]:
+    """``"en,zh"`` or ``["en", "zh"]`` → ``("en", "zh")``; UserError for a language the bot does not speak."""
+    items = languages.split(",") if isinstance(languages, str) else list(languages)
+    found: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise UserError(f"languages must be codes like {', '.join(SUPPORTED_LANGUAGES)}")
+        code = item.strip().lower()
+        if code and code not in SUPPORTED_LANGUAGES:
+            raise UserError(f"unknown language {code!r}; use {' or '.join(SUPPORTED_LANGUAGES)}")
+        if code and code not in found:
+            found.append(code)
+    return tuple(found)
+
+
+def parse_teams(teams: Iterable[str] | str) -> tuple[str, ...]:
+    """``"quality,product"`` or a list → ``("quality", "product")``; UserError for an unknown team."""
+    items = teams.split(",") if isinstance(teams, str) else list(teams)
+    found: list[str] = []
+    for item in items:
+        team = item.strip().lower() if isinstance(item, str) else None
+        if team is None or (team and team not in TEAMS):
+            raise UserError(f"unknown team {item!r}; use {', '.join(TEAMS)}")
+        if team and team not in found:
+            found.append(team)
+    return tuple(found)
+
+
 def normalize_username(username: str) -> str:
     """Usernames are lower-case; ``Alice`` logs in as ``alice``."""
     return (username or "").strip().lower()
@@ -44,6 +77,8 @@ class User:
     username: str
     role: str
     display_name: str
+    languages: tuple[str, ...] = ()  # empty: the routing rules' default (Chinese)
+    teams: tuple[str, ...] = ()  # ticket teams (data/service/tickets.yml) whose tickets they work
 
     @property
     def is_supervisor(self) -> bool:
@@ -52,7 +87,8 @@ class User:
 
     def as_dict(self) -> dict:
         """The JSON form."""
-        return {"username": self.username, "role": self.role, "display_name": self.display_name}
+        return {"username": self.username, "role": self.role, "display_name": self.display_name,
+                "languages": list(self.languages), "teams": list(self.teams)}
 
 
 class UserStore:
@@ -62,16 +98,20 @@ class UserStore:
         self._redis = client
         self._cost = cost
 
-    def add(self, username: str, password: str, role: str, display_name: str = "") -> User:
-        """Create a user; UserError if the name is taken or invalid, the role unknown, the password empty."""
+    def add(
+        self, username: str, password: str, role: str, display_name: str = "", languages: Iterable[str] = ()
+    ) -> User:
+        """Create a user; UserError if the name is taken or invalid, the role or a language unknown,
+        the password empty."""
         name = self._valid_name(username)
+        spoken = parse_languages(languages)
         if role not in ROLES:
             raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         if not password:
             raise UserError("the password must not be empty")
         fields = {
             "password": hash_password(password, self._cost),
-            "role": role, "display_name": display_name or name,
+            "role": role, "display_name": display_name or name, "languages": ",".join(spoken),
         }
         if not self._redis.hsetnx(user_key(name), "role", role):
             raise UserError(f"user {name!r} already exists")
@@ -79,7 +119,25 @@ class UserStore:
         pipe.hset(user_key(name), mapping=fields)
         pipe.sadd(USERS, name)
         pipe.execute()
-        return User(name, role, fields["display_name"])
+        return User(name, role, fields["display_name"], spoken)
+
+    def set_languages(self, username: str, languages: Iterable[str]) -> User:
+        """Change the languages a user speaks (empty: the default); UserError if there is no such user."""
+        spoken = parse_languages(languages)
+        user = self.get(username)
+        if user is None:
+            raise UserError(f"no user {normalize_username(username)!r}")
+        self._redis.hset(user_key(user.username), "languages", ",".join(spoken))
+        return self.get(user.username) or user
+
+    def set_teams(self, username: str, teams: Iterable[str]) -> User:
+        """Change the ticket teams a user works in (empty: none); UserError for an unknown team or user."""
+        chosen = parse_teams(teams)
+        user = self.get(username)
+        if user is None:
+            raise UserError(f"no user {normalize_username(username)!r}")
+        self._redis.hset(user_key(user.username), "teams", ",".join(chosen))
+        return self.get(user.username) or user
 
     def set_password(self, username: str, password: str) -> None:
         """Change a user's password; UserError if there is no such user."""
@@ -98,7 +156,9 @@ class UserStore:
         fields = self._redis.hgetall(user_key(name))
         if not fields.get("role"):
             return None
-        return User(name, fields["role"], fields.get("display_name") or name)
+        spoken = tuple(code for code in (fields.get("languages") or "").split(",") if code)
+        teams = tuple(team for team in (fields.get("teams") or "").split(",") if team)
+        return User(name, fields["role"], fields.get("display_name") or name, spoken, teams)
 
     def all(self) -> list[User]:
         """Every user, by name."""

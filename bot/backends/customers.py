@@ -1,4 +1,4 @@
-"""Customer profiles (VIP tier, name), behind one small interface like the orders."""
+"""Customer profiles (VIP tier, name, dedicated agent), behind one small interface like the orders."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ class CustomerProfile:
     customer_id: str
     name: str = ""
     vip_tier: str | None = None
+    dedicated_agent: str = ""  # console username of a VIP's dedicated agent (专属客服), offered their handoffs first
 
     @property
     def is_vip(self) -> bool:
@@ -36,7 +37,10 @@ class DemoCustomerDirectory:
     def __init__(self, path: Path = PROJECT_ROOT / "data" / "demo" / "customers.yml") -> None:
         self._by_conversation: dict[str, CustomerProfile] = {}
         for entry in load_mapping(path).get("customers") or []:
-            profile = CustomerProfile(entry["customer_id"], entry.get("name", ""), entry.get("vip_tier"))
+            profile = CustomerProfile(
+                entry["customer_id"], entry.get("name", ""), entry.get("vip_tier"),
+                str(entry.get("dedicated_agent") or "").strip().lower(),
+            )
             for conversation_id in entry.get("conversation_ids") or []:
                 self._by_conversation[conversation_id] = profile
 

@@ -15,6 +15,7 @@ from bot.clock import utcnow
 from bot.handoff.availability import ServiceHours, availability, expected_wait_minutes
 from bot.handoff.context import build_record
 from bot.handoff.presence import AgentPresence
+from bot.handoff.routing import HandoffFacts, RoutingRules, place_in_queue
 from bot.handoff.store import HandoffStore
 from bot.knowledge.base import KnowledgeBase
 from bot.service import ticket_tags
@@ -62,6 +63,7 @@ class HandoffIntake:
         hours: ServiceHours,
         rules: EscalationRules,
         clock: Callable[[], dt.datetime] = utcnow,
+        routing: RoutingRules | None = None,
     ) -> None:
         self._store = store
         self._presence = presence
@@ -71,10 +73,16 @@ class HandoffIntake:
         self._hours = hours
         self._rules = rules
         self._clock = clock
+        self._routing = routing or RoutingRules()
 
     def complaints_in_window(self, conversation_id: str) -> int:
         """Complaint tickets this customer opened within the repeat-complaint window."""
         return self._tickets.count_since(conversation_id, "complaint", self._rules.repeat_complaint_days)
+
+    def past_handoffs(self, conversation_id: str) -> int:
+        """Handoffs of this conversation within the repeat-complaint window (a repeat contact)."""
+        since = self._clock() - dt.timedelta(days=self._rules.repeat_complaint_days)
+        return self._store.count_for_conversation(conversation_id, since.timestamp())
 
     def request(
         self,
@@ -113,10 +121,14 @@ class HandoffIntake:
         return self._queued(opened.handoff_id)
 
     def _queued(self, handoff_id: str) -> HandoffOutcome:
-        position = self._store.position(handoff_id) or 1
+        """The user's place and wait among the handoffs offered to the same agents (routing.yml)."""
+        agents = self._presence.online_agents()
+        queue = [HandoffFacts.of(record) for record in self._store.queue()]
+        place = place_in_queue(queue, handoff_id, agents, self._routing, self._clock().timestamp())
+        position = place.position if place else 1
         wait = expected_wait_minutes(
             position,
-            len(self._presence.online()),
+            place.agents if place else len(agents),
             self._store.recent_handle_seconds(),
             self._hours.default_handle_minutes,
         )

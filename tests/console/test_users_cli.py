@@ -39,7 +39,7 @@ async def test_the_password_can_be_prompted_and_changed(console_settings, client
 async def test_list_and_remove_end_sessions(console_settings, client):
     token = await login(client, "bob")
     code, out, _ = run(["list"], console_settings)
-    assert code == 0 and "bob\tagent\tbob" in out.splitlines()
+    assert code == 0 and any(line.split("\t")[:4] == ["bob", "agent", "bob", "-"] for line in out.splitlines())
     code, out, _ = run(["remove", "bob"], console_settings)
     assert code == 0 and "1 session(s) ended" in out
     assert (await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})).status == 401
@@ -67,3 +67,16 @@ def test_main_without_redis_url_fails_cleanly(monkeypatch, capsys):
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert main(["users", "list"]) == 1
     assert "REDIS_URL" in capsys.readouterr().err
+
+
+async def test_languages_are_set_when_adding_and_changed_later(console_settings, client):
+    assert run(["add", "emma", "--languages", "en", "--password-stdin"], console_settings, stdin="emma-password\n")[0] == 0
+    assert any(line.split("\t")[:4] == ["emma", "agent", "emma", "en"] for line in run(["list"], console_settings)[1].splitlines())
+    code, out, _ = run(["languages", "emma", "en,zh"], console_settings)
+    assert code == 0 and "emma speaks en,zh" in out
+    code, _, err = run(["languages", "emma", "fr"], console_settings)
+    assert code == 1 and "unknown language 'fr'" in err
+    code, _, err = run(["languages", "nobody", "en"], console_settings)
+    assert code == 1 and "no user 'nobody'" in err
+    code, _, err = run(["add", "finn", "--languages", "de", "--password-stdin"], console_settings, stdin="finn-password\n")
+    assert code == 1 and "unknown language 'de'" in err
