@@ -12,12 +12,21 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.clock import utcnow
 from bot.service import ticket_tags
-from bot.service.incidents import IncidentBoard
+from bot.service.incidents import Incident, IncidentBoard
 from bot.service.tickets import TicketStore
 
 FAULT_FOLLOW_UP = dt.timedelta(hours=24)
 URGENT_FOLLOW_UP = dt.timedelta(hours=2)
+
+
+def fault_follow_up(incident: Incident | None, now: dt.datetime | None = None) -> dt.timedelta:
+    """When a fault ticket is due: at the incident's expected recovery if it is ahead, else in 24 hours."""
+    now = now or utcnow()
+    if incident is not None and incident.eta is not None and incident.eta > now:
+        return incident.eta - now
+    return FAULT_FOLLOW_UP
 
 
 def _open_ticket(tickets: TicketStore, tracker: Tracker, category: str, due_in: dt.timedelta, tags: tuple, *, department: str) -> str:
@@ -58,7 +67,7 @@ class ActionHandleFault(Action):
         else:
             dispatcher.utter_message(response="utter_fault_general_workaround")
         tags = (ticket_tags.FAULT, incident.incident_id) if incident else (ticket_tags.FAULT,)
-        ticket_id = _open_ticket(self._tickets, tracker, "fault", FAULT_FOLLOW_UP, tags, department="technical")
+        ticket_id = _open_ticket(self._tickets, tracker, "fault", fault_follow_up(incident), tags, department="technical")
         dispatcher.utter_message(response="utter_fault_ticket", ticket_id=ticket_id)
         return [SlotSet("ticket_id", ticket_id)]
 

@@ -1,4 +1,4 @@
-"""Close the loop: a 1–5 satisfaction rating, stored with the conversation."""
+"""Close the loop: a 1–5 satisfaction rating, stored with the conversation; the return visit (回访) asks one too."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.service.feedback import FeedbackStore, parse_rating
+from bot.service.tickets import TicketStore
 
 
 class ValidateRatingForm(FormValidationAction):
@@ -68,4 +69,24 @@ class ActionSaveRating(Action):
                 ticket_id=tracker.get_slot("ticket_id") or "",
             )
         dispatcher.utter_message(response="utter_thanks_for_rating")
-        return []
+        return [SlotSet("return_visit", False)] if tracker.get_slot("return_visit") else []
+
+
+class ActionReturnVisit(Action):
+    """A day after a complaint or urgent ticket was resolved: ask whether it is fixed, for a 1–5 rating.
+
+    The scheduler sends ``/return_visit`` through the channel; the ticket is the conversation's
+    latest one whose return visit was sent. The rating form then asks with the return-visit
+    wording (utter_ask_rating conditioned on ``return_visit``) and the rating is stored with it.
+    """
+
+    def __init__(self, tickets: TicketStore) -> None:
+        self._tickets = tickets
+
+    def name(self) -> str:
+        return "action_return_visit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        visited = [t for t in self._tickets.for_conversation(tracker.sender_id) if t.return_visit_at]
+        ticket_id = max(visited, key=lambda t: t.return_visit_at).ticket_id if visited else tracker.get_slot("ticket_id")
+        return [SlotSet("ticket_id", ticket_id), SlotSet("return_visit", True), SlotSet("rating", None)]

@@ -13,7 +13,8 @@ import redis
 from sanic import Blueprint, Sanic
 
 from bot.handoff.outbox import Handler, Outbox, OutboxMessage
-from channels.handback import hand_back
+from channels.choices import OfferedChoices
+from channels.handback import hand_back, return_visit
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,22 @@ async def deliver_forever(outbox: Outbox, channel: str, handler: Handler, stop: 
 
 
 def agent_reply_handler(
-    app: Sanic, channel: str, output: Any, send_text: Callable[[OutboxMessage], Awaitable[None]]
+    app: Sanic,
+    channel: str,
+    output: Any,
+    send_text: Callable[[OutboxMessage], Awaitable[None]],
+    choices: OfferedChoices | None = None,
 ) -> Handler:
-    """The usual deliverer: an agent's text through ``send_text``, a hand-back through the bot on ``output``."""
+    """The usual deliverer: an agent's text through ``send_text``, a hand-back or a return visit through
+    the bot on ``output``."""
 
     async def deliver(message: OutboxMessage) -> None:
         if message.kind == "text":
             await send_text(message)
+        elif message.kind == "return_visit":
+            await return_visit(app.ctx.agent, message, output, channel, choices)
         else:
-            await hand_back(app.ctx.agent, message, output, channel)
+            await hand_back(app.ctx.agent, message, output, channel, choices)
 
     return deliver
 

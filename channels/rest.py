@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 from bot.handoff.outbox import OutboxMessage
 from bot.service.identity import CLIENT_ADDRESS
 from channels.delivery import attach_deliverer
-from channels.handback import hand_back
+from channels.handback import hand_back, return_visit
 from channels.messages import clean_id, clean_metadata, clean_text, truncation_metadata
 from channels.pipeline import Unavailable, in_thread
 from channels.services import ChannelServices, current
@@ -158,7 +158,8 @@ class GatedRestInput(InputChannel):
                     await asyncio.to_thread(put_in_inbox, redis_client, message.conversation_id, [note])
                     return
                 collector = CollectingOutputChannel()
-                await hand_back(app.ctx.agent, message, collector, CHANNEL)
+                bot_turn = return_visit if message.kind == "return_visit" else hand_back
+                await bot_turn(app.ctx.agent, message, collector, CHANNEL, self.services.pipeline.choices)
                 await asyncio.to_thread(put_in_inbox, redis_client, message.conversation_id, collector.messages)
             return deliver
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import redis
 
 from bot.handoff.outbox import Outbox
+from bot.handoff.reach import UserReach
 from bot.settings import Settings
 from bot.wiring import Wiring
+from channels.choices import OfferedChoices
 from channels.pipeline import Pipeline
 
 _installed: Wiring | None = None
@@ -33,11 +35,13 @@ class ChannelServices:
     redis: redis.Redis
     outbox: Outbox
     pipeline: Pipeline
+    reach: UserReach | None = None  # how users are reached (the web chat's open sockets, held notices)
 
     @classmethod
     def of(cls, wiring: Wiring) -> ChannelServices:
         """The channels' share of ``wiring``."""
-        return cls(wiring.settings, wiring.redis, wiring.outbox, Pipeline(wiring.gate, wiring.intake))
+        pipeline = Pipeline(wiring.gate, wiring.intake, choices=OfferedChoices(wiring.redis))
+        return cls(wiring.settings, wiring.redis, wiring.outbox, pipeline, wiring.reach)
 
 
 def install(wiring: Wiring | None) -> Wiring | None:

@@ -22,11 +22,13 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
+from redis import RedisError
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.handoff.reach import Held, UserReach
 from bot.service.identity import CLIENT_ADDRESS
 from channels.delivery import agent_reply_handler, attach_deliverer
 from channels.health import health_route
@@ -152,6 +154,8 @@ class WebChatInput(InputChannel):
 
         pipeline = self.services.pipeline.serving(blueprint, on_new_message)
 
+        reach = self.services.reach or UserReach(self.services.redis)
+
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             await sio.save_session(sid, {"address": _address(environ)})
@@ -164,7 +168,39 @@ class WebChatInput(InputChannel):
             session = await sio.get_session(sid)
             await _maybe_await(sio.enter_room(sid, session_id))
             await sio.save_session(sid, {**session, "session_id": session_id})
+            held = await arrived(session_id, session.get("session_id"))
             await sio.emit("session_confirm", session_id, room=sid)
+            socket_output = SocketOutput(sio, sid, self.bot_message_evt)
+            for item in held:
+                if item.text:
+                    await socket_output.send_text_message(session_id, item.text)
+                if item.intent:
+                    try:
+                        await pipeline.to_bot(UserMessage(item.intent, output, session_id, input_channel=CHANNEL), trusted=True)
+                    except Unavailable:  # Redis went away meanwhile: the pipeline has said so once
+                        return
+
+        async def arrived(session_id: str, previous: str | None) -> list[Held]:
+            """Count the open chat (ticket news then arrives live) and take what waited for this visit."""
+            if previous == session_id:
+                return []
+            try:
+                if previous:
+                    await asyncio.to_thread(reach.web_disconnected, previous)
+                await asyncio.to_thread(reach.web_connected, session_id)
+                return await asyncio.to_thread(reach.take_for_visit, session_id)
+            except RedisError as error:  # the pipeline warns once per outage; this is the same outage
+                logger.debug("web chat: could not read held ticket news (%s)", type(error).__name__)
+                return []
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str, *_args: Any) -> None:
+            session = await sio.get_session(sid)
+            if session.get("session_id"):
+                try:
+                    await asyncio.to_thread(reach.web_disconnected, session["session_id"])
+                except RedisError as error:
+                    logger.debug("web chat: could not record a closed chat (%s)", type(error).__name__)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any) -> None:
@@ -190,7 +226,8 @@ class WebChatInput(InputChannel):
 
         def make_handler(app: Sanic):
             return agent_reply_handler(
-                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent)
+                app, CHANNEL, output, lambda m: output.send_agent_message(m.conversation_id, m.text, m.agent),
+                self.services.pipeline.choices,
             )
 
         attach_deliverer(blueprint, CHANNEL, make_handler, self.services.outbox)

@@ -21,6 +21,7 @@ import redis
 
 from bot.knowledge.base import FAQ_INTENT
 from bot.redis_text import as_text
+from bot.service.emotion import emotion_of
 
 TRACKER_PREFIX = "cs:tracker:"  # Rasa's RedisTrackerStore with key_prefix "cs" (endpoints.yml)
 _CHUNK = 500
@@ -50,6 +51,7 @@ class Contact:
     session_start: float  # the session_started event (or the first event)
     session_end: float | None  # the next session's start; None for the latest session
     messages: tuple[Message, ...]  # the request messages, oldest first
+    emotions: tuple[str, ...] = ()  # the emotion label of every user message of the session, oldest first
 
     @property
     def started_at(self) -> float:
@@ -85,17 +87,18 @@ def faq_key(parse_data: Mapping[str, Any]) -> str | None:
 
 def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categories: Mapping[str, str]) -> list[Contact]:
     """The contacts in one tracker's events; ``categories`` maps intents to request categories."""
-    sessions: list[tuple[float, list[Message], str]] = []
+    sessions: list[tuple[float, list[Message], str, list[str]]] = []
     start: float | None = None
     current: list[Message] = []
+    feelings: list[str] = []
     channel = ""
     for event in events:
         kind = event.get("event")
         at = float(event.get("timestamp") or 0.0)
         if kind == "session_started":
             if start is not None:
-                sessions.append((start, current, channel))
-            start, current = at, []
+                sessions.append((start, current, channel, feelings))
+            start, current, feelings = at, [], []
             continue
         if start is None:
             start = at
@@ -103,6 +106,9 @@ def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categ
             continue
         channel = event.get("input_channel") or channel
         parse_data = event.get("parse_data") or {}
+        reading = emotion_of(parse_data)
+        if reading is not None:
+            feelings.append(reading.label)
         intent = str((parse_data.get("intent") or {}).get("name") or "")
         category = categories.get(intent, "")
         if not category:
@@ -110,13 +116,14 @@ def contacts_of(conversation_id: str, events: Sequence[Mapping[str, Any]], categ
         problem = (faq_key(parse_data) or intent) if intent == FAQ_INTENT else intent
         current.append(Message(at, intent, problem, category))
     if start is not None:
-        sessions.append((start, current, channel))
+        sessions.append((start, current, channel, feelings))
     contacts = []
-    for index, (session_start, messages, session_channel) in enumerate(sessions):
+    for index, (session_start, messages, session_channel, session_feelings) in enumerate(sessions):
         if not messages:
             continue
         end = sessions[index + 1][0] if index + 1 < len(sessions) else None
-        contacts.append(Contact(conversation_id, session_channel, session_start, end, tuple(messages)))
+        contacts.append(Contact(conversation_id, session_channel, session_start, end, tuple(messages),
+                                tuple(session_feelings)))
     return contacts
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.handoff.reach import UserReach
 from bot.handoff.store import HandoffStore
+from bot.language import detect_language
 
 # How long a message id is remembered: longer than any channel's retry window.
 SEEN_TTL_SECONDS = 24 * 3600
@@ -33,9 +35,10 @@ class GateDecision:
 class HandoffGate:
     """Route user messages to the bot or to the human handling the conversation."""
 
-    def __init__(self, client: redis.Redis, store: HandoffStore | None = None) -> None:
+    def __init__(self, client: redis.Redis, store: HandoffStore | None = None, reach: UserReach | None = None) -> None:
         self._redis = client
         self._store = store or HandoffStore(client)
+        self._reach = reach or UserReach(client)
 
     def seen_before(self, channel: str, message_id: str | None) -> bool:
         """Remember ``message_id``; True if it was already seen (then drop the message)."""
@@ -48,6 +51,8 @@ class HandoffGate:
         """Decide where the message goes, recording it for the agent when a person has the conversation."""
         if self.seen_before(channel, message_id):
             return GateDecision(to_bot=False, duplicate=True)
+        # Where and when the user last wrote: tickets tell them news there (WeChat's 48-hour window).
+        self._reach.user_wrote(conversation_id, channel, detect_language(text) if not text.startswith("/") else None)
         handoff_id = self._store.active_handoff(conversation_id)
         if handoff_id is None:
             return GateDecision(to_bot=True)

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 GROUP = "deliverers"
 DEAD_LETTERS = "cs:outbox:dead"
-KINDS = ("text", "handback")
+KINDS = ("text", "handback", "return_visit")
 
 
 def stream_key(channel: str) -> str:
@@ -36,8 +36,9 @@ def stream_key(channel: str) -> str:
 class OutboxMessage:
     """Something to deliver to one user on one channel.
 
-    ``kind`` is ``text`` (show ``text`` to the user) or ``handback`` (the conversation is the
-    bot's again: the deliverer lets the bot close the loop on that channel).
+    ``kind`` is ``text`` (show ``text`` to the user), ``handback`` (the conversation is the
+    bot's again: the deliverer lets the bot close the loop on that channel) or ``return_visit``
+    (the bot asks whether a resolved ticket's problem is fixed, bot/service/ticket_updates.py).
     """
 
     channel: str

@@ -79,12 +79,22 @@ class Service:
         self.start(*self._launch)
 
     def wait_healthy(self, timeout: float, stop_event: threading.Event) -> None:
-        """Poll ``health_url`` until it answers 200; raise StackError if the process dies or times out."""
+        """Poll ``health_url`` until it answers 200; raise StackError if the process dies or times out.
+
+        A service without a ``health_url`` (one serving no HTTP, like the scheduler) is ready once
+        it has run for a second.
+        """
         deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while time.monotonic() < deadline and not stop_event.is_set():
             assert self.process is not None
             if self.process.poll() is not None:
                 raise StackError(f"{self.name} exited with code {self.process.returncode}; see {self.log_path}")
+            if not self.health_url:
+                if time.monotonic() - started >= 1.0:
+                    return
+                stop_event.wait(0.2)
+                continue
             try:
                 with urllib.request.urlopen(self.health_url, timeout=2) as response:
                     if response.status == 200:
@@ -115,7 +125,7 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 
 def build_services(settings: Settings, rasa_token: str, model: Path, credentials: Path | None = None) -> list[Service]:
-    """The three Python services, in start order."""
+    """The Python services, in start order."""
     python = sys.executable
     logs = settings.var_dir / "logs"
     logging_config = settings.project_root / LOGGING_CONFIG
@@ -156,6 +166,13 @@ def build_services(settings: Settings, rasa_token: str, model: Path, credentials
             health_url=f"http://{local}:{settings.console_port}/healthz",
             log_path=logs / "console.log",
         ),
+        Service(
+            # Ticket follow-ups and return visits; several instances run one (a lease in Redis).
+            name="scheduler",
+            command=[python, "-m", "bot.ops.scheduler"],
+            health_url="",
+            log_path=logs / "scheduler.log",
+        ),
     ]
 
 
@@ -166,6 +183,7 @@ def service_environment(settings: Settings, redis_url: str) -> dict[str, str]:
     env.update(
         {
             "ACTIONS_PORT": str(settings.actions_port),
+            "ACTION_ENDPOINT_URL": settings.action_webhook_url,
             "RASA_PORT": str(settings.rasa_port),
             "CONSOLE_PORT": str(settings.console_port),
             "VAR_DIR": str(settings.var_dir),
@@ -280,6 +298,7 @@ def _banner(settings: Settings, redis_url: str) -> str:
             f"  Action server   http://127.0.0.1:{settings.actions_port}/health",
             f"  Agent console   http://127.0.0.1:{settings.console_port}/  (user admin, {password_note})",
             f"  Redis           {_without_password(redis_url)}",
+            "  Scheduler       ticket follow-ups and return visits (var/logs/scheduler.log)",
             "Logs are in var/logs/. Press Ctrl-C to stop everything.",
             "",
         ]

@@ -1,6 +1,7 @@
 """Known incidents that operators list in data/service/incidents.yml, matched against fault reports."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ _FIELDS = ("impact", "recovery", "workaround")
 _TEXTS = Fields({name: TEXT for name in _FIELDS}, required=_FIELDS)
 SHAPE = Fields({
     "incidents": ListOf(Fields(
-        {"id": TEXT, "active": FLAG, "keywords": MapOf(ListOf(TEXT)), "zh": _TEXTS, "en": _TEXTS},
+        {"id": TEXT, "active": FLAG, "eta": TEXT, "keywords": MapOf(ListOf(TEXT)), "zh": _TEXTS, "en": _TEXTS},
         required=("id",),
     )),
 })
@@ -26,6 +27,7 @@ class Incident:
     incident_id: str
     keywords: tuple[str, ...]
     texts: Mapping[str, Mapping[str, str]]
+    eta: dt.datetime | None = None  # when it should be fixed: a fault ticket about it is due then
 
     def text(self, field: str, language: str | None) -> str:
         """``field`` (impact | recovery | workaround) in ``language``."""
@@ -52,11 +54,21 @@ class IncidentBoard:
                 raise config_error(lines, ["incidents", index],
                                    f"active incident '{entry['id']}' needs what customers are told in {told}")
             keywords = entry.get("keywords") or {}
+            eta = None
+            if entry.get("eta") is not None:
+                try:
+                    eta = dt.datetime.fromisoformat(str(entry["eta"]))
+                except ValueError:
+                    eta = None
+                if eta is None or eta.tzinfo is None:
+                    raise config_error(lines, ["incidents", index, "eta"],
+                                       "eta must be a time with its UTC offset, like 2026-11-29 18:00:00+08:00")
             incidents.append(
                 Incident(
                     incident_id=str(entry["id"]),
                     keywords=tuple(str(w).lower() for words in keywords.values() for w in words),
                     texts={lang: entry[lang] for lang in ("zh", "en") if lang in entry},
+                    eta=eta,
                 )
             )
         return cls(incidents)

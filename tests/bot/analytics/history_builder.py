@@ -136,7 +136,8 @@ def build_week(client: redis.Redis) -> dict[str, Any]:
                                  tags=(ticket_tags.COMPLAINT, "delivery"), remedy="refund", order_number="DD2026110800001",
                                  summary="退款没到,邮箱zhang.san@example.com", status="follow_up_due")
     made["u6"] = h.handoff("u6", "2026-11-08 07:32", "2026-11-08 07:42", "2026-11-08 08:12", outcome="follow_up",
-                           reason="vip_complaint", summary="VIP投诉退款,身份证110101199003071234")
+                           reason="vip_complaint", summary="VIP投诉退款,身份证110101199003071234",
+                           priority="high", priority_reasons=["repeat_contact", "vip"])
     h.rating("u6", "2026-11-08 08:15", 2, channel="telegram", ticket_id=made["u6_ticket"].ticket_id)
     h.tracker("u6", "telegram", [("2026-11-08 07:30", [("2026-11-08 07:30", "complaint"),
                                                       ("2026-11-08 07:31", "faq/refund_time")])])
