@@ -11,7 +11,7 @@ from actions.complaint import (
 )
 from actions.faq import ActionAnswerFaq
 from actions.fault import ActionHandleAccountSecurity, ActionHandleFault, ActionHandlePaymentProblem
-from actions.feedback import ActionSaveRating, ValidateRatingForm
+from actions.feedback import ActionReturnVisit, ActionSaveRating, ValidateRatingForm
 from actions.handoff import (
     ActionAcceptHandoff,
     ActionDeclineHandoff,
@@ -40,6 +40,7 @@ def build_actions(wiring: Wiring) -> list[Action]:
             wiring.orders,
             escalation_rules=wiring.escalation_rules,
             complaints_in_window=wiring.intake.complaints_in_window,
+            past_handoffs=wiring.intake.past_handoffs,
         ),
         ActionStartComplaint(wiring.playbook),
         ValidateComplaintForm(wiring.orders, wiring.playbook, wiring.order_access),
@@ -55,6 +56,7 @@ def build_actions(wiring: Wiring) -> list[Action]:
         ActionRefundStatus(wiring.orders, wiring.order_access),
         ValidateRatingForm(wiring.triage_rules.categories),
         ActionSaveRating(wiring.feedback),
+        ActionReturnVisit(wiring.tickets),
         ActionRequestHuman(wiring.intake),
         ActionEscalate(wiring.intake, wiring.while_waiting),
         ActionAcceptHandoff(wiring.intake),

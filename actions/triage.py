@@ -19,8 +19,9 @@ from rasa_sdk.types import DomainDict
 from bot.backends.customers import CustomerDirectory
 from bot.backends.orders import OrderBackend
 from bot.service import signals as conversation_signals
+from bot.service.emotion import emotion_of
 from bot.service.entities import find_order_number
-from bot.service.escalation import EscalationRules, decide
+from bot.service.escalation import EscalationRules, decide, sentiment_signals
 from bot.service.triage import Triage, TriageRules, triage
 from channels.messages import TRUNCATED
 
@@ -41,6 +42,7 @@ class ValidateSlotMappings(ValidationAction):
         *,
         escalation_rules: EscalationRules,
         complaints_in_window: Callable[[str], int],
+        past_handoffs: Callable[[str], int] = lambda conversation_id: 0,
     ) -> None:
         self._rules = rules
         self._customers = customers
@@ -48,6 +50,7 @@ class ValidateSlotMappings(ValidationAction):
         self._today = today
         self._escalation_rules = escalation_rules
         self._complaints_in_window = complaints_in_window
+        self._past_handoffs = past_handoffs
         # One triage per message: run() fills this for the tracker it handles, and both slot
         # extractors and the escalation check read it (keyed by the live tracker object).
         self._triaged: dict[int, Triage] = {}
@@ -61,16 +64,26 @@ class ValidateSlotMappings(ValidationAction):
 
     def _compute_triage(self, tracker: Tracker) -> Triage:
         rules, customers, orders = self._rules, self._customers, self._orders
-        text = tracker.latest_message.get("text") or ""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        latest = tracker.latest_message
+        text = latest.get("text") or ""
+        intent = (latest.get("intent") or {}).get("name")
         number = find_order_number(text) or tracker.get_slot("order_number")
         order = orders.get_order(number) if number and number != "none" else None
+        is_request = intent in rules.categories
         return triage(
             rules,
             intent,
             text,
             vip=customers.profile(tracker.sender_id).is_vip,
             order_overdue=bool(order and order.is_overdue(self._today())),
+            emotion=emotion_of(latest),
+            anger_signals=sentiment_signals(self._escalation_rules, text),
+            refund_amount=conversation_signals.refund_amount(latest),
+            same_problem_count=conversation_signals.same_problem_count(tracker.events, latest, rules.categories),
+            past_handoffs=self._past_handoffs(tracker.sender_id) if is_request else 0,
+            complaints_in_window=self._complaints_in_window(tracker.sender_id) if is_request else 0,
+            earlier_reasons=conversation_signals.earlier_priority_reasons(tracker.events),
+            conversation_category=conversation_signals.session_category(tracker.events),
         )
 
     async def extract_request_category(
@@ -88,6 +101,29 @@ class ValidateSlotMappings(ValidationAction):
         if result.category or result.priority == "high":
             return {"priority": result.priority}
         return {}
+
+    async def extract_priority_reasons(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Why the priority is what it is (reason codes), set whenever the priority is."""
+        result = self._triage(tracker)
+        if result.category or result.priority == "high":
+            return {"priority_reasons": list(result.reasons)}
+        return {}
+
+    async def extract_emotion(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The emotion the latest message shows, as the NLU's classifier read it; unchanged without a reading."""
+        reading = emotion_of(tracker.latest_message)
+        return {"emotion": reading.label} if reading else {}
+
+    async def extract_emotion_score(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The classifier's confidence in that emotion."""
+        reading = emotion_of(tracker.latest_message)
+        return {"emotion_score": round(reading.score, 3)} if reading else {}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Say so if the message was cut, fill the triage slots, then escalate if a person is needed."""

@@ -10,6 +10,9 @@ DEFAULT_LANGUAGE = "zh"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Codes such as order numbers (DD2026110500123), tracking numbers (SF1234567890) or "5G": letters
+# with digits are not words of any language.
+_CODE = re.compile(r"[A-Za-z]*[0-9０-９][A-Za-z0-9０-９]*")
 
 
 def detect_language(text: str) -> str | None:
@@ -17,7 +20,9 @@ def detect_language(text: str) -> str | None:
 
     Mixed messages count as Chinese unless English words clearly dominate: "我的order到哪了"
     is a Chinese sentence with an English word, "where is my order 谢谢" an English one.
+    A message that is only a code ("DD2026110500123") has no words: the conversation keeps its language.
     """
+    text = _CODE.sub(" ", text or "")
     cjk_chars = len(_CJK.findall(text))
     latin_words = len(_LATIN_WORD.findall(text))
     if cjk_chars == 0 and latin_words == 0:

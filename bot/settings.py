@@ -102,6 +102,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _wait_seconds(environ: Mapping[str, str], name: str) -> float | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= 86400:
+        raise SettingsError(f"{name} must be from 0 to 86400 seconds, got {value}")
+    return value
+
+
 def _read_or_create_token(path: Path) -> str:
     """Return the token stored at ``path``, generating one (mode 600) the first time."""
     if path.exists():
@@ -127,6 +140,8 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     console_port: int = 8000
+    # Where Rasa calls the actions; empty: the action server on this host at ``actions_port``.
+    action_endpoint_url: str = ""
     host: str = "127.0.0.1"
     service_hours: str = ""
     # A conversation's tracker is deleted this many days after its last event (privacy, memory).
@@ -148,6 +163,11 @@ class Settings:
     # A company's own order and customer systems as ``package.module:Class``; empty: the demo ones.
     order_backend: str = ""
     customer_backend: str = ""
+    # Seconds before a waiting handoff is offered to every online agent, for all languages
+    # (ROUTING_FALLBACK_SECONDS); None: data/service/routing.yml decides.
+    routing_fallback_seconds: float | None = None
+    # Seconds between rounds of the ticket scheduler's jobs (SCHEDULER_INTERVAL_SECONDS).
+    scheduler_interval_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -167,6 +187,7 @@ class Settings:
             rasa_port=_int(env, "RASA_PORT", 5005),
             actions_port=_int(env, "ACTIONS_PORT", 5055),
             console_port=_int(env, "CONSOLE_PORT", 8000),
+            action_endpoint_url=env.get("ACTION_ENDPOINT_URL", "").strip(),
             host=env.get("BIND_HOST", "127.0.0.1") or "127.0.0.1",
             service_hours=service_hours,
             tracker_retention_days=_days(env, "TRACKER_RETENTION_DAYS", 180),
@@ -183,12 +204,19 @@ class Settings:
             wechat_api_base_url=env.get("WECHAT_API_BASE_URL", "").strip() or "https://api.weixin.qq.com/cgi-bin/",
             order_backend=env.get("ORDER_BACKEND", "").strip(),
             customer_backend=env.get("CUSTOMER_BACKEND", "").strip(),
+            routing_fallback_seconds=_wait_seconds(env, "ROUTING_FALLBACK_SECONDS"),
+            scheduler_interval_seconds=_seconds(env, "SCHEDULER_INTERVAL_SECONDS", 30.0),
         )
 
     @property
     def redis_dir(self) -> Path:
         """Where the embedded Redis keeps its append-only file and log."""
         return self.var_dir / "redis"
+
+    @property
+    def action_webhook_url(self) -> str:
+        """The action server's webhook for Rasa's ``action_endpoint`` (endpoints.yml)."""
+        return self.action_endpoint_url or f"http://127.0.0.1:{self.actions_port}/webhook"
 
     @property
     def models_dir(self) -> Path:

@@ -21,6 +21,8 @@ from bot.handoff.gate import HandoffGate
 from bot.handoff.intake import HandoffIntake
 from bot.handoff.outbox import Outbox
 from bot.handoff.presence import AgentPresence
+from bot.handoff.reach import UserReach
+from bot.handoff.routing import RoutingRules
 from bot.handoff.store import HandoffStore
 from bot.knowledge.base import KnowledgeBase
 from bot.ops.redis_client import connect
@@ -31,6 +33,9 @@ from bot.service.identity import OrderAccess
 from bot.service.incidents import IncidentBoard
 from bot.service.labels import Labels
 from bot.service.suggestions import SuggestionRouter
+from bot.service.ticket_messages import ResponseTemplates
+from bot.service.ticket_rules import TicketRules
+from bot.service.ticket_updates import TicketUpdates
 from bot.service.tickets import TicketStore
 from bot.service.triage import TriageRules
 from bot.settings import Settings
@@ -58,7 +63,12 @@ class Wiring:
     @cached_property
     def gate(self) -> HandoffGate:
         """Where each user message goes: the bot, or the person handling the conversation."""
-        return HandoffGate(self.redis, self.handoffs)
+        return HandoffGate(self.redis, self.handoffs, self.reach)
+
+    @cached_property
+    def reach(self) -> UserReach:
+        """How each user can be reached: channel, language, last message, open web chat."""
+        return UserReach(self.redis)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -72,8 +82,14 @@ class Wiring:
 
     @cached_property
     def tickets(self) -> TicketStore:
-        """Tickets for complaints, suggestions, faults and call-backs."""
-        return TicketStore(self.redis)
+        """Tickets for complaints, suggestions, faults and call-backs, owned by the teams of tickets.yml."""
+        return TicketStore(self.redis, rules=self.ticket_rules)
+
+    @cached_property
+    def ticket_updates(self) -> TicketUpdates:
+        """Tells users about their tickets on their own channel (过程同步) and sends return visits."""
+        templates = ResponseTemplates.load(self.settings.project_root / "domain.yml")
+        return TicketUpdates(self.tickets, self.outbox, self.reach, templates, self.labels)
 
     @cached_property
     def feedback(self) -> FeedbackStore:
@@ -96,6 +112,7 @@ class Wiring:
             knowledge=self.knowledge,
             hours=ServiceHours.load().with_hours(self.settings.service_hours),
             rules=self.escalation_rules,
+            routing=self.routing_rules,
         )
 
     # What editors and operators write under data/.
@@ -104,6 +121,16 @@ class Wiring:
     def knowledge(self) -> KnowledgeBase:
         """The FAQ knowledge base in data/faq/, read once per process."""
         return KnowledgeBase.load(self.settings.project_root / "data" / "faq")
+
+    @cached_property
+    def routing_rules(self) -> RoutingRules:
+        """data/service/routing.yml, with ROUTING_FALLBACK_SECONDS applied."""
+        return RoutingRules.load().with_fallback(self.settings.routing_fallback_seconds)
+
+    @cached_property
+    def ticket_rules(self) -> TicketRules:
+        """data/service/tickets.yml: owning teams, due and follow-up times, return visits."""
+        return TicketRules.load()
 
     @cached_property
     def triage_rules(self) -> TriageRules:

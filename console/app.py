@@ -15,12 +15,22 @@ from bot.knowledge.answer_suggestions import Suggester
 from bot.knowledge.base import KnowledgeBaseError, first_questions
 from bot.settings import Settings
 from bot.wiring import Wiring
-from console import analytics_routes, auth, handoff_routes, pages, stream, tool_routes
+from console import (
+    agent_routes,
+    analytics_routes,
+    auth,
+    handoff_routes,
+    pages,
+    stream,
+    ticket_routes,
+    tool_routes,
+)
 from console.agent_desk import AgentDesk, RepeatComplaintRule
 from console.checks import LanguageRules
 from console.context import CONSOLE, HEARTBEAT_SECONDS, Console
 from console.errors import error_middleware
 from console.passwords import DEFAULT_COST
+from console.ticket_desk import TicketDesk
 from console.tokens import TokenStore
 from console.users import UserStore
 
@@ -62,6 +72,10 @@ def _load_helpers(console: Console, wiring: Wiring) -> None:
         )
     except (ConfigFileError, KeyError, TypeError, ValueError) as error:
         logger.warning("escalation rules not loaded, default repeat-complaint warning: %s", error)
+    try:
+        console.desk.routing_rules = wiring.routing_rules
+    except ConfigFileError as error:
+        logger.warning("routing rules not loaded, the default routing applies: %s", error)
 
 
 async def _start(app: web.Application) -> None:
@@ -110,14 +124,17 @@ def create_app(
     app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[CONSOLE] = console
     app[WIRING] = wiring
+    app[ticket_routes.DESK] = TicketDesk(wiring, users, clock)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
     app.router.add_get("/api/me", auth.me)
     app.router.add_get("/api/supervisors", auth.supervisors)
     handoff_routes.add_routes(app.router)
+    agent_routes.add_routes(app.router)
     tool_routes.add_routes(app.router)
     analytics_routes.add_routes(app.router)
+    ticket_routes.add_routes(app.router)
     stream.add_routes(app.router)
     pages.add_routes(app.router)
     # aiohttp 3.9 types its signals with aiosignal's older generic, which mypy reads as a

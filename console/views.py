@@ -27,11 +27,14 @@ def wait_seconds(record: HandoffRecord, now: float) -> float:
     return round(max(0.0, end - record.created_at), 1)
 
 
-def permissions(record: HandoffRecord, user: User) -> dict[str, bool]:
-    """What ``user`` may do with the handoff now, so the page shows only usable buttons."""
+def permissions(record: HandoffRecord, user: User, offered: bool = True) -> dict[str, bool]:
+    """What ``user`` may do with the handoff now, so the page shows only usable buttons.
+
+    ``offered``: the handoff is in the user's queue (routing.yml); supervisors may claim it anyway.
+    """
     owns = record.status == "assigned" and (record.agent == user.username or user.is_supervisor)
     return {
-        "claim": record.status == "queued",
+        "claim": record.status == "queued" and (offered or user.is_supervisor),
         "reply": owns,
         "note": True,
         "transfer": owns,
@@ -48,6 +51,7 @@ def summary_view(record: HandoffRecord, now: float, position: int | None) -> dic
         "channel": record.channel,
         "category": record.category,
         "priority": record.priority,
+        "priority_reasons": list(record.priority_reasons),
         "reason": record.reason,
         "summary": mask_pii(record.summary),
         "status": record.status,
@@ -88,8 +92,10 @@ def detail_view(
     user: User,
     suggestions: list[dict[str, Any]],
     record_alerts: list[dict[str, Any]],
+    routing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything about one handoff for the agent's screen."""
+    """Everything about one handoff for the agent's screen; ``routing`` while it waits (why it is,
+    or is not yet, offered to ``user``)."""
     record_data = asdict(record)
     record_data["slots"] = masked(record.slots)
     record_data["summary"] = mask_pii(record.summary)
@@ -101,5 +107,6 @@ def detail_view(
         "position": position,
         "suggestions": suggestions,
         "alerts": record_alerts,
-        "permissions": permissions(record, user),
+        "routing": routing,
+        "permissions": permissions(record, user, routing is None or bool(routing["offered"])),
     }

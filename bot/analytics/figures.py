@@ -8,12 +8,17 @@
   questions the entry (``faq/<id>``); ``handoff_problems``: the same for the intents Rasa saw
   last before each handoff (``top_intents`` of the record);
 * ``handoffs``: how many, the handoff rate and the reasons; a call-back ticket booked because
-  nobody was there counts as a handoff with its reason;
+  nobody was there counts as a handoff with its reason; by priority and by priority reason
+  (``priority_reasons`` of the records: money_lost, strong_emotion …);
 * ``first_contact_resolution``: see ``first_contact_resolution`` below;
 * ``csat``: ratings given in the period — average, five-star rate, distribution;
 * ``times``: average wait (created → claimed) and handle time (claimed → resolved) of the
   handoffs opened in the period;
-* ``tickets``: by status and department.
+* ``emotions``: the share of contacts in which the customer was angry (the emotion classifier's
+  label on any user message of the session), and the contacts that showed each emotion;
+* ``tickets``: by status and department, by team and status, the on-time follow-up rate,
+  second contacts after resolved complaints, time to close and return-visit ratings
+  (``bot.analytics.ticket_figures``).
 
 A *contact* is one Rasa session in which the customer asked for something (``bot.analytics.history``).
 Contacts, requests and FCR need Rasa's trackers in Redis; without them those figures are 0 / None.
@@ -30,14 +35,19 @@ import redis
 from bot.analytics import history
 from bot.analytics.measures import csat, handling_times, rate
 from bot.analytics.periods import Period
+from bot.analytics.ticket_figures import ticket_figures
+from bot.clock import utcnow
 from bot.handoff.store import HandoffRecord, HandoffStore
 from bot.service import ticket_tags
+from bot.service.emotion import EMOTIONS
 from bot.service.feedback import FeedbackStore
+from bot.service.ticket_rules import TicketRules
 from bot.service.tickets import TICKET_STATUSES, Ticket, TicketStore
 from bot.service.triage import CATEGORIES, TriageRules
 
 TOP = 10
 REPEAT_WINDOW_DAYS = 7
+FINISH_LOOKBACK_DAYS = 90  # a ticket resolved in the period was opened at most this long before it
 # Call-back tickets written before tags became English identifiers carry the old Chinese tag,
 # and they stay in Redis: count them too.
 _CALLBACK_TAGS = (ticket_tags.CALLBACK, "人工回电")
@@ -95,6 +105,18 @@ def first_contact_resolution(
             "repeat_window_days": days}
 
 
+def emotion_figures(contacts: Sequence[history.Contact]) -> dict[str, Any]:
+    """How many contacts showed each emotion (a contact counts once per emotion) and the angry share.
+
+    Only contacts whose messages carry the classifier's reading count (``read``): sessions
+    recorded by a model without it say nothing about emotion.
+    """
+    read = [c for c in contacts if c.emotions]
+    by_label = {label: sum(1 for c in read if label in c.emotions) for label in EMOTIONS}
+    return {"contacts_read": len(read), "angry_contacts": by_label["angry"],
+            "angry_rate": rate(by_label["angry"], len(read)), "by_label": by_label}
+
+
 def _by_day(period: Period, categories: Sequence[str], dated: Iterable[tuple]) -> dict[str, dict[str, int]]:
     table = {day: {category: 0 for category in categories} for day in period.days()}
     for moment, category in dated:
@@ -117,8 +139,13 @@ def compute(
     """Every figure for ``period``; ``categories`` maps intents to request categories (triage.yml)."""
     intent_categories = dict(categories if categories is not None else TriageRules.load().categories)
     handoffs = HandoffStore(client).records_between(period.since, period.until)
-    tickets = TicketStore(client).tickets_between(period.since, period.until)
-    ratings = [r.rating for r in FeedbackStore(client).ratings_between(period.since, period.until)]
+    ticket_store = TicketStore(client)
+    tickets = ticket_store.tickets_between(period.since, period.until)
+    rated = FeedbackStore(client).ratings_between(period.since, period.until)
+    ratings = [r.rating for r in rated]
+    recent = ticket_store.tickets_between(period.since - FINISH_LOOKBACK_DAYS * 86400, period.until)
+    finished = [t for t in recent if (t.resolved_at or t.closed_at) and (t.resolved_at or t.closed_at) in period]
+    later_ratings = FeedbackStore(client).ratings_between(period.since)  # a return visit comes a day after
     everyone = history.conversations(client, intent_categories, since=period.since)
     contacts = sorted((c for found in everyone.values() for c in found if c.started_at in period),
                       key=lambda c: (c.started_at, c.conversation_id))
@@ -158,8 +185,13 @@ def compute(
             "rate": rate(handed, len(contacts)),
             "by_reason": dict(sorted(Counter(e.reason for e in in_period).items(), key=lambda i: (-i[1], i[0]))),
             "by_outcome": dict(sorted(Counter(h.outcome or h.status for h in handoffs).items())),
+            "by_priority": dict(sorted(Counter(h.priority for h in handoffs).items())),
+            # Why the handed-over conversations had their priority (a handoff may have several reasons).
+            "by_priority_reason": dict(sorted(Counter(r for h in handoffs for r in h.priority_reasons).items(),
+                                              key=lambda i: (-i[1], i[0]))),
         },
         "first_contact_resolution": first_contact_resolution(contacts, everyone, escalated),
+        "emotions": emotion_figures(contacts),
         "csat": csat(ratings),
         "times": handling_times(handoffs),
         "tickets": {
@@ -167,5 +199,7 @@ def compute(
             "by_status": {status: sum(1 for t in tickets if t.status == status) for status in TICKET_STATUSES},
             "by_department": dict(sorted(Counter(t.department or "—" for t in tickets).items(),
                                          key=lambda i: (-i[1], i[0]))),
+            **ticket_figures(tickets, finished, later_ratings, ticket_store.for_conversation,
+                             min(period.until, utcnow().timestamp()), TicketRules.load().second_contact_days),
         },
     }

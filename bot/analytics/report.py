@@ -202,6 +202,11 @@ def _reason_name(code: str, names: Labels) -> str:
     return f"{label.pair()} ({code})" if label else code or "—"
 
 
+def _priority_reason_name(code: str, names: Labels) -> str:
+    label = names.get("priority_reason", code)
+    return f"{label.pair()} ({code})" if label else code
+
+
 def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping[str, str], names: Labels) -> str:
     """The Markdown summary for the weekly review (figures only: no personal data), labelled from ``names``."""
     period = this["period"]
@@ -224,6 +229,7 @@ def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping
         row("handoffs", lambda f: f["handoffs"]["count"] + f["handoffs"]["callbacks"], _number),
         row("handoff_rate", lambda f: f["handoffs"]["rate"], _percent),
         row("first_contact_resolution", lambda f: f["first_contact_resolution"]["rate"], _percent),
+        row("angry_contact_rate", lambda f: f["emotions"]["angry_rate"], _percent),
         row("csat", lambda f: f["csat"]["average"], _number),
         row("five_star_rate", lambda f: f["csat"]["five_star_rate"], _percent),
         row("ratings", lambda f: f["csat"]["ratings"], _number),
@@ -231,6 +237,10 @@ def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping
         row("avg_handle", lambda f: f["times"]["avg_handle_seconds"], _minutes),
         row("tickets", lambda f: f["tickets"]["count"], _number),
         row("follow_ups_due", lambda f: f["tickets"]["by_status"].get("follow_up_due", 0), _number),
+        row("on_time_follow_up_rate", lambda f: f["tickets"]["on_time_follow_up"]["rate"], _percent),
+        row("second_contact_rate", lambda f: f["tickets"]["second_contact"]["rate"], _percent),
+        row("avg_time_to_close", lambda f: f["tickets"]["time_to_close"]["avg_seconds"], _minutes),
+        row("return_visit_rating", lambda f: f["tickets"]["return_visits"]["average"], _number),
         "",
         f"## {heading('top_problems')}",
         "",
@@ -244,6 +254,12 @@ def summary(this: Mapping[str, Any], last: Mapping[str, Any], questions: Mapping
     lines += ["", f"## {heading('handoff_reasons')}", ""]
     reasons = this["handoffs"]["by_reason"]
     lines += [f"- {_reason_name(r, names)}: {n}" for r, n in reasons.items()] or [f"- {heading('none')}"]
+    lines += ["", f"## {heading('priority_reasons')}", ""]
+    by_priority = this["handoffs"].get("by_priority", {})
+    lines.append(" · ".join(f"{names.pair('priority', p)}: {by_priority.get(p, 0)}" for p in ("high", "normal", "low")))
+    lines.append("")
+    why = this["handoffs"].get("by_priority_reason", {})
+    lines += [f"- {_priority_reason_name(r, names)}: {n}" for r, n in why.items()] or [f"- {heading('none')}"]
     lines += ["", f"## {heading('charts')}", ""]
     lines += [f"![{name[:-4]}]({name})" for name in CHART_FILES]
     return "\n".join(lines) + "\n"

@@ -13,11 +13,15 @@ from bot.handoff.store import HandoffRecord, Turn
 from bot.knowledge.answer_suggestions import Suggester
 from bot.knowledge.base import KnowledgeBase
 from bot.pii import mask_pii
+from bot.service.emotion import latest_emotion
 
 SUMMARY_USER_TURNS = 3
 SUMMARY_MAX_CHARS = 240
 # Slots that are bookkeeping, not facts about the customer's problem.
-_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "handoff_offered", "handoff_declined", "handoff_signals"}
+_INTERNAL_SLOTS = {
+    "requested_slot", "session_started_metadata", "handoff_offered", "handoff_declined", "handoff_signals",
+    "priority_reasons", "emotion", "emotion_score",  # on the record itself
+}
 
 
 def transcript(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
@@ -84,12 +88,15 @@ def build_record(
     category = str(slots.get("request_category") or "inquiry")
     language = str(slots.get("language") or "zh")
     user_text = " ".join(t.text for t in turns if t.role == "user")[-400:]
+    reading = latest_emotion(events, latest_message)
     record = HandoffRecord(
         handoff_id="",
         conversation_id=conversation_id,
         channel=channel or "rest",
         category=category,
         priority=str(slots.get("priority") or "normal"),
+        priority_reasons=[str(r) for r in slots.get("priority_reasons") or []],
+        emotion=reading.as_dict() if reading else {},
         reason=reason,
         summary=summary(turns, category, reason),
         created_at=now if now is not None else time.time(),

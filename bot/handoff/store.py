@@ -47,6 +47,10 @@ class HandoffConflict(HandoffError):
     """The handoff is not in a state that allows this (e.g. already claimed)."""
 
 
+def _by_conversation_key(conversation_id: str) -> str:
+    return f"cs:handoff:by_conversation:{conversation_id}"
+
+
 def conversation_key(conversation_id: str) -> str:
     """The hash of one conversation's state; feedback keeps the latest rating in it too."""
     return f"cs:conversation:{conversation_id}"
@@ -87,6 +91,8 @@ class HandoffRecord:
     outcome: str = ""
     follow_up_at: float | None = None
     language: str = "zh"
+    priority_reasons: list[str] = field(default_factory=list)  # codes of bot/service/priority.py
+    emotion: dict[str, Any] = field(default_factory=dict)  # {"label", "score"} of the user's latest message
 
     @property
     def wait_seconds(self) -> float | None:
@@ -139,6 +145,7 @@ class HandoffStore:
         for turn in transcript:
             pipe.rpush(self._transcript_key(record.handoff_id), self._encode_turn(turn))
         pipe.zadd(QUEUE, {record.handoff_id: score})
+        pipe.zadd(_by_conversation_key(record.conversation_id), {record.handoff_id: record.created_at})
         pipe.hset(conversation_key(record.conversation_id), mapping={"state": "queued", "handoff": record.handoff_id})
         pipe.execute()
         self._event("handoff_opened", record.handoff_id, priority=record.priority)
@@ -231,6 +238,15 @@ class HandoffStore:
         """How long agents took, claim to resolve, on the last ``limit`` resolved handoffs."""
         handled = [r.handle_seconds for r in self.records(self._redis.zrevrange(RESOLVED, 0, limit - 1))]
         return [seconds for seconds in handled if seconds is not None and seconds >= 0]
+
+    def count_for_conversation(self, conversation_id: str, since: float) -> int:
+        """How many handoffs of the conversation were opened from ``since`` on (a repeat contact)."""
+        return int(self._redis.zcount(_by_conversation_key(conversation_id), since, "+inf"))
+
+    def for_conversation(self, conversation_id: str, limit: int = 20) -> list[HandoffRecord]:
+        """The conversation's newest handoffs (at most ``limit``), oldest first."""
+        ids = self._redis.zrevrange(_by_conversation_key(conversation_id), 0, limit - 1)
+        return list(reversed(self.records(ids)))
 
     # -- bulk reads ----------------------------------------------------------------------
     def records(self, handoff_ids: Iterable[Any]) -> list[HandoffRecord]:

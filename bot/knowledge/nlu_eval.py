@@ -1,7 +1,9 @@
 """Score the trained model on the held-out test set, per language: ``python -m bot.knowledge.nlu_eval``.
 
 Prints intent accuracy for zh and en, complaint precision and recall, how often the FAQ
-answer picked is the right entry, F1 per intent and the worst confusions; writes a
+answer picked is the right entry, F1 per intent and the worst confusions, then the triage
+figures of tests/nlu/triage.yml (bot/knowledge/triage_eval.py) and the emotion figures of
+tests/nlu/emotion_*.yml (bot/knowledge/emotion_eval.py); writes a
 confusion-matrix image per language (``--plots``, default var/nlu_eval/). ``--json`` writes the
 figures to a file.
 """
@@ -193,9 +195,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.errors:
             for text, expected, got in result.errors:
                 print(f"      {text!r}: expected {expected}, got {got}")
+    from bot.knowledge import triage_eval
+
+    triaged = triage_eval.evaluate(model)
+    print("\n".join(triage_eval.report(triaged, errors=args.errors)))
+    from bot.knowledge import emotion_eval
+
+    emotions = emotion_eval.evaluate(model)
+    print("\n".join(emotion_eval.report(emotions, errors=args.errors)))
     print(f"({time.monotonic() - started:.0f}s)")
     if args.json:
-        args.json.write_text(json.dumps({k: asdict(v) for k, v in results.items()}, ensure_ascii=False, indent=2))
+        measured: dict[str, object] = {k: asdict(v) for k, v in results.items()}
+        measured["triage"] = asdict(triaged)
+        measured["emotion"] = {k: asdict(v) for k, v in emotions.items()}
+        args.json.write_text(json.dumps(measured, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 
 from bot.datafiles.yaml_lines import YamlError, YamlLines
 from bot.handoff.availability import ServiceHours
+from bot.handoff.routing import RoutingRules
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.content_checks import (
     Problem,
@@ -26,6 +27,7 @@ from bot.knowledge.content_checks import (
 )
 from bot.knowledge.nlu_checks import ContentRules, check_training_examples
 from bot.knowledge.training import rasa_environment, training_data_paths, write_derived_data
+from bot.nlu.emotion_data import load_examples
 from bot.service.complaints import ComplaintPlaybook
 from bot.service.escalation import EscalationRules
 from bot.service.incidents import IncidentBoard
@@ -48,6 +50,7 @@ SERVICE_FILES: Sequence[tuple[str, Callable[[Path], object]]] = [
     ("language_rules.yml", language_rules),
     ("content_rules.yml", ContentRules.load),
     ("labels.yml", Labels.load),
+    ("routing.yml", RoutingRules.load),
 ]
 
 
@@ -87,6 +90,7 @@ def content_problems(root: Path = PROJECT_ROOT) -> list[Problem]:
         problems += _attempt(problems, check_domain, domain, rules) or []
     if content_rules is not None and knowledge is not None:
         problems += check_training_examples(root / "data" / "nlu", faq, domain, content_rules)
+    _attempt(problems, load_examples, root / "data" / "emotion")  # the emotion classifier's examples
     return list(dict.fromkeys(problems))  # a broken domain.yml is found by two checks: say it once
 
 

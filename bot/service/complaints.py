@@ -91,12 +91,18 @@ class ComplaintPlaybook:
         return self._by_id.get(type_id or "", self._by_id[GENERAL])
 
     def classify(self, text: str) -> ComplaintType:
-        """The first type (in file order) one of whose keywords the text contains."""
+        """The type whose longest keyword found in the text is the longest, the first in file order on a tie.
+
+        The longest match is the most specific: "退款还没到" is a late refund, not the late
+        delivery that "没到" alone would say; "没发货" is not shipped, not "not delivered".
+        """
         lowered = (text or "").lower()
+        best, best_length = self._by_id[GENERAL], 0
         for complaint_type in self.types:
-            if any(word in lowered for word in complaint_type.keywords):
-                return complaint_type
-        return self._by_id[GENERAL]
+            length = max((len(word) for word in complaint_type.keywords if word in lowered), default=0)
+            if length > best_length:
+                best, best_length = complaint_type, length
+        return best
 
     def remedies_for(self, complaint_type: ComplaintType) -> list[Remedy]:
         """The 2–3 remedies to offer for ``complaint_type``."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.datafiles.config_files import SERVICE_DIR, load_mapping
 from bot.datafiles.yaml_shapes import NUMBER, TEXT, WHOLE, Fields, ListOf, MapOf
+from bot.service.emotion import EmotionReading
 
 REASONS = (
     "explicit_request",
@@ -28,8 +29,10 @@ REASONS = (
 # What an escalation's signals start with ("<kind>:<what was seen>" or "<kind>"): its own, and
 # triage's priority reasons, which a high_priority escalation carries.
 SIGNAL_KINDS = (
-    "word", "insult", "threat", "punctuation", "caps", "amount", "complaints", "problem",
-    "intent", "keyword", "order_overdue", "vip",
+    "word", "insult", "threat", "punctuation", "caps", "amount", "complaints", "problem", "emotion",
+    "intent", "keyword", "order_overdue", "vip",  # "intent"/"keyword": records from before priority reasons
+    "account_security", "money_lost", "regulator_or_press_threat", "repeat_contact", "repeat_complainer",
+    "strong_emotion", "beyond_authority",
 )
 
 
@@ -39,6 +42,7 @@ SHAPE = Fields({
     "explicit_request": Fields({"intents": ListOf(TEXT), "words": _WORDS}),
     "anger": Fields({
         "words": _WORDS, "insults": _WORDS, "threats": _WORDS, "punctuation_run": WHOLE, "caps_words": WHOLE,
+        "emotion_min_score": NUMBER,
     }),
     "fallbacks_in_a_row": WHOLE,
     "same_problem_times": WHOLE,
@@ -46,6 +50,8 @@ SHAPE = Fields({
     "repeat_complaints": Fields({"count": WHOLE, "days": WHOLE}),
     "max_refund_amount": NUMBER,
     "immediate_priorities": ListOf(TEXT),
+    "immediate_reasons": ListOf(TEXT),
+    "offer_first_reasons": ListOf(TEXT),
     "while_waiting": MapOf(TEXT),
 })
 
@@ -72,6 +78,9 @@ class EscalationRules:
     repeat_complaint_days: int
     max_refund_amount: float
     immediate_priorities: tuple[str, ...]
+    immediate_reasons: tuple[str, ...] = ("account_security", "money_lost")
+    offer_first_reasons: tuple[str, ...] = ("strong_emotion", "regulator_or_press_threat", "repeat_contact")
+    anger_min_score: float = 0.5  # the emotion classifier's "angry" counts from this score on
 
     @classmethod
     def load(cls, path: Path = SERVICE_DIR / "escalation.yml") -> EscalationRules:
@@ -95,6 +104,9 @@ class EscalationRules:
             repeat_complaint_days=int(repeat.get("days", 180)),
             max_refund_amount=float(raw.get("max_refund_amount", 500)),
             immediate_priorities=tuple(str(p) for p in raw.get("immediate_priorities") or ("high",)),
+            immediate_reasons=tuple(str(r) for r in raw.get("immediate_reasons") or ("account_security", "money_lost")),
+            offer_first_reasons=tuple(str(r) for r in raw.get("offer_first_reasons") or ()),
+            anger_min_score=float(anger.get("emotion_min_score", 0.5)),
         )
 
 
@@ -106,13 +118,14 @@ class Signals:
     intent: str | None = None
     category: str | None = None
     priority: str = "normal"
-    priority_reasons: Sequence[str] = ()      # from triage: "intent:…", "keyword:…", "order_overdue", "vip"
+    priority_reasons: Sequence[str] = ()      # from triage: reason codes of bot/service/priority.py
     vip: bool = False
     recent_intents: Sequence[str] = ()        # user intents, oldest first, the latest included
     recent_problems: Sequence[str] = ()       # request labels (intent or faq/<id>), oldest first
     not_helped_count: int = 0                 # "no" answers to "is it solved?" in this session
     complaints_in_window: int = 0             # complaint tickets in the repeat-complaint window
     refund_amount: float | None = None     # an amount the user asks to have refunded
+    emotion: EmotionReading | None = None  # the emotion classifier's reading of the latest message
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,23 @@ def sentiment_signals(rules: EscalationRules, text: str) -> tuple[str, ...]:
     return tuple(fired)
 
 
+def anger_signals(rules: EscalationRules, signals: Signals) -> tuple[str, ...]:
+    """What shows anger in the latest message, or () if it does not.
+
+    The emotion classifier decides: "angry" at ``anger_min_score`` or above fires, with
+    ``emotion:angry:<score>`` first and the word-list hits after it as evidence; any other
+    reading means no anger, whatever words the message contains ("每次都很快" is praise).
+    Without a reading (a model trained without the classifier) the word lists decide, as before.
+    """
+    words = sentiment_signals(rules, signals.text)
+    reading = signals.emotion
+    if reading is None:
+        return words
+    if reading.label == "angry" and reading.score >= rules.anger_min_score:
+        return (reading.signal(), *words)
+    return ()
+
+
 def _contains_word(lowered: str, word: str) -> bool:
     # Latin words must stand alone ("sue" is not in "issue"); next to Chinese they may touch.
     if re.fullmatch(r"[a-z0-9 ]+", word):
@@ -147,10 +177,10 @@ def _contains_word(lowered: str, word: str) -> bool:
     return word in lowered
 
 
-def _urgent_by_nature(signals: Signals) -> bool:
+def _urgent_by_nature(rules: EscalationRules, signals: Signals) -> bool:
     # High because of what happened (a stolen account, money taken), not only because the
     # customer is a VIP or an order is late: those are served first, and answered first.
-    return any(r.startswith(("intent:", "keyword:")) for r in signals.priority_reasons)
+    return any(r in rules.immediate_reasons for r in signals.priority_reasons)
 
 
 def _ends_with_run(values: Sequence[str], value: str, length: int) -> bool:
@@ -160,12 +190,14 @@ def _ends_with_run(values: Sequence[str], value: str, length: int) -> bool:
 def decide(rules: EscalationRules, signals: Signals) -> Escalation | None:
     """The first trigger that fires, in order of how clearly a person is needed; None to go on."""
     lowered = (signals.text or "").lower()
-    immediate = signals.priority in rules.immediate_priorities
+    reasons = tuple(signals.priority_reasons)
+    offer_first = bool(reasons) and all(r in rules.offer_first_reasons for r in reasons)
+    immediate = signals.priority in rules.immediate_priorities and not offer_first
     if signals.intent in rules.request_intents or any(_contains_word(lowered, w) for w in rules.request_words):
         return Escalation("explicit_request", immediate=True)
-    if signals.priority in rules.immediate_priorities and signals.category and _urgent_by_nature(signals):
+    if signals.priority in rules.immediate_priorities and signals.category and _urgent_by_nature(rules, signals):
         return Escalation("high_priority", immediate=True, signals=tuple(signals.priority_reasons))
-    angry = sentiment_signals(rules, signals.text)
+    angry = anger_signals(rules, signals)
     if angry:
         return Escalation("anger", immediate=immediate, signals=angry)
     if signals.refund_amount is not None and signals.refund_amount > rules.max_refund_amount:

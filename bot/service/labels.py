@@ -16,8 +16,9 @@ from bot.language import DEFAULT_LANGUAGE
 
 LABELS_FILE = SERVICE_DIR / "labels.yml"
 KINDS = (
-    "category", "priority", "reason", "signal", "problem", "department", "tag", "ticket_status",
-    "handoff_status", "outcome", "role", "user_role", "figure", "report",
+    "category", "priority", "priority_reason", "reason", "signal", "problem", "department", "tag", "ticket_status",
+    "handoff_status", "outcome", "role", "user_role", "figure", "report", "routing", "language",
+    "team", "emotion",
 )
 SHAPE = MapOf(MapOf(Fields({"zh": TEXT, "en": TEXT}, required=("zh", "en"))))
 

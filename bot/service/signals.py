@@ -5,8 +5,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.service.emotion import emotion_of
 from bot.service.escalation import Signals
-from bot.service.triage import Triage
+from bot.service.triage import Triage, more_serious
 
 ASK_RESOLVED = "utter_ask_resolved"
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)")
@@ -33,6 +34,51 @@ def problem_label(parse_data: Mapping[str, Any], requests: Iterable[str]) -> str
         key = (((parse_data.get("response_selector") or {}).get("faq") or {}).get("response") or {}).get("intent_response_key")
         return key or "faq"
     return intent if intent in requests else ""
+
+
+def same_problem_count(events: Sequence[Mapping[str, Any]], latest_message: Mapping[str, Any], requests: Iterable[str]) -> int:
+    """How many times this session raised the latest message's problem, it included.
+
+    Messages about one problem until the bot asks "is it solved?" are one raising of it (a
+    complaint opened, then told in detail, is raised once); asked again after that, it counts
+    again. Without the bot's turns (the triage evaluation replays user messages only), a
+    message about another problem or none in between separates two raisings.
+    """
+    requests = tuple(requests)
+    label = problem_label(latest_message, requests)
+    if not label:
+        return 0
+    current = session_events(events)
+    with_bot_turns = any(e.get("event") == "action" for e in current)
+    count, open_, previous = 0, False, ""
+    for event in current:
+        if event.get("event") == "action" and event.get("name") == ASK_RESOLVED:
+            open_ = False
+        elif event.get("event") == "user":
+            this = problem_label(event.get("parse_data") or {}, requests)
+            if this == label and (not open_ if with_bot_turns else previous != label):
+                count += 1
+                open_ = True
+            previous = this
+    return max(count, 1)
+
+
+def earlier_priority_reasons(events: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The priority reasons set earlier in this session (a stolen account stays urgent through "ok")."""
+    found: list[str] = []
+    for event in session_events(events):
+        if event.get("event") == "slot" and event.get("name") == "priority_reasons":
+            found += [str(r) for r in event.get("value") or [] if str(r) not in found]
+    return tuple(found)
+
+
+def session_category(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The most serious request category set earlier in this session (a complaint stays one)."""
+    category: str | None = None
+    for event in session_events(events):
+        if event.get("event") == "slot" and event.get("name") == "request_category" and event.get("value"):
+            category = more_serious(category, str(event["value"]))
+    return category
 
 
 def not_helped_count(events: Sequence[Mapping[str, Any]]) -> int:
@@ -87,4 +133,5 @@ def gather(
         not_helped_count=not_helped_count(current),
         complaints_in_window=complaints_in_window,
         refund_amount=refund_amount(latest_message),
+        emotion=emotion_of(latest_message),
     )

@@ -23,6 +23,7 @@
     refreshTimer: null,
     warnedText: null,
     analyticsRequest: 0,
+    ticket: null,  // the ticket open in the tickets view
     // What to show for each identifier, by kind: GET /api/labels (data/service/labels.yml).
     labels: {},
   };
@@ -186,6 +187,7 @@
     await loadLabels();
     $("#me-name").textContent = state.me.display_name || state.me.username;
     $("#me-role").textContent = label("user_role", state.me.role);
+    renderMyLanguages();
     show($("#login-view"), false);
     show($("#tabs"), true);
     show($("#whoami"), true);
@@ -202,6 +204,7 @@
     for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.view === id);
     if (id === "stats-view") loadStats().catch(failed);
     if (id === "analytics-view") loadAnalytics().catch(failed);
+    if (id === "tickets-view") loadTickets().catch(failed);
   }
 
   // ---- live updates --------------------------------------------------------------------
@@ -241,6 +244,21 @@
     for (const kind of ["handoff_opened", "handoff_claimed", "handoff_transferred", "handoff_resolved", "message"]) {
       source.addEventListener(kind, onChange);
     }
+    const onTicket = (event) => {
+      let data = {};
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        data = {};
+      }
+      remindMe(data);
+      if ($("#tickets-view").hidden) return;
+      debouncedTickets();
+      if (state.ticket && data.ticket_id === state.ticket) openTicket(state.ticket).catch(failedInBackground);
+    };
+    for (const kind of ["ticket_status", "ticket_assigned", "ticket_note", "ticket_reminded", "ticket_escalated", "ticket_return_visit"]) {
+      source.addEventListener(kind, onTicket);
+    }
     source.addEventListener("unauthorized", () => endSession("登录已过期,请重新登录 Session expired, please log in again"));
   }
 
@@ -279,6 +297,9 @@
     state.overview = await api("GET", "/api/handoffs");
     state.fetchedAt = Date.now();
     renderList("#queue-list", "#queue-count", state.overview.queue, "queue-item");
+    const hidden = state.overview.not_offered || 0;
+    $("#queue-not-offered").textContent = hidden + " 个在等会说其他语言的同事 · " + hidden + " waiting for colleagues who speak other languages";
+    show($("#queue-not-offered"), hidden > 0);
     renderList("#mine-list", "#mine-count", state.overview.mine, "mine-item");
     const team = state.overview.team;
     show($("#team-section"), Array.isArray(team));
@@ -293,7 +314,8 @@
         el(
           "li",
           {
-            className: "handoff" + (item.handoff_id === state.selected ? " selected" : ""),
+            className: "handoff" + (item.handoff_id === state.selected ? " selected" : "")
+              + (item.routing && !item.routing.offered ? " not-offered" : ""),
             dataset: { testid, handoffId: item.handoff_id },
             tabindex: "0",
             onclick: () => select(item.handoff_id),
@@ -301,15 +323,39 @@
           },
           el("div", { className: "line" },
             el("span", { className: "badge priority-" + item.priority, dataset: { testid: "priority-badge" }, text: label("priority", item.priority) }),
+            ...(item.priority_reasons || []).map((code) =>
+              el("span", { className: "badge reason-code", dataset: { testid: "priority-reason" }, text: label("priority_reason", code) })),
             item.vip_tier ? el("span", { className: "badge vip", text: "VIP " + item.vip_tier }) : null,
             el("span", { className: "channel", text: item.channel }),
             el("span", { className: "wait", dataset: { testid: "queue-wait", wait: item.wait_seconds, status: item.status }, text: duration(item.wait_seconds) }),
           ),
           el("div", { className: "reason", text: label("reason", item.reason) + (item.agent && testid !== "queue-item" ? " · " + item.agent : "") }),
           el("div", { className: "summary", text: item.summary }),
+          item.routing ? el("div", { className: "routing", dataset: { testid: "queue-routing", reason: item.routing.reason }, text: routingText(item.routing) }) : null,
         ),
       ),
     );
+  }
+
+  // Why a waiting handoff is (or is not yet) in my queue.
+  function routingText(routing) {
+    let text = label("routing", routing.reason) + " · " + label("language", routing.language);
+    if (!routing.offered) text += " · " + clock(routing.open_to_all_at) + " 起向所有人开放 open to all";
+    return text;
+  }
+
+  function renderMyLanguages() {
+    const codes = state.me.languages || [];
+    $("#my-languages").textContent = codes.length ? codes.map((code) => label("language", code)).join(", ") : label("language", "zh");
+  }
+
+  async function editLanguages() {
+    const answer = window.prompt("我会说的语言 Languages I speak (zh, en)", (state.me.languages || []).join(",") || "zh");
+    if (answer === null) return;
+    const languages = answer.split(",").map((code) => code.trim().toLowerCase()).filter(Boolean);
+    state.me = await api("PUT", "/api/agents/" + encodeURIComponent(state.me.username) + "/languages", { languages });
+    renderMyLanguages();
+    await loadQueue();
   }
 
   function tickWaits() {
@@ -381,11 +427,15 @@
     const fields = [
       ["类别 Category", label("category", record.category)],
       ["优先级 Priority", label("priority", record.priority)],
+      ["优先级依据 Why", (record.priority_reasons || []).map((code) => label("priority_reason", code)).join(", ") || "—"],
       ["转人工原因 Reason", label("reason", record.reason)],
       ["触发信号 Signals", (record.signals || []).map(signalLabel).join(", ") || "—"],
+      ["情绪 Emotion", record.emotion && record.emotion.label
+        ? label("emotion", record.emotion.label) + " " + Math.round((record.emotion.score || 0) * 100) + "%" : "—"],
       ["意图 Top intents", (record.top_intents || []).map((i) => i.name + " " + Math.round((i.confidence || 0) * 100) + "%").join(", ") || "—"],
       ["等待 Waited", duration(detail.wait_seconds) + (detail.position ? " · #" + detail.position : "")],
-      ["语言 Language", record.language],
+      ["语言 Language", label("language", record.language)],
+      ...(detail.routing ? [["分配 Routing", routingText(detail.routing)]] : []),
       ["摘要 Summary", record.summary],
     ];
     const profile = record.profile || {};
@@ -635,6 +685,12 @@
       ["analytics-wait", "avg_wait", data.times.avg_wait_seconds === null ? "—" : duration(data.times.avg_wait_seconds)],
       ["analytics-handle", "avg_handle", data.times.avg_handle_seconds === null ? "—" : duration(data.times.avg_handle_seconds)],
       ["analytics-tickets", "tickets", data.tickets.count],
+      ["analytics-on-time", "on_time_follow_up_rate", percent(data.tickets.on_time_follow_up.rate)],
+      ["analytics-second-contact", "second_contact_rate", percent(data.tickets.second_contact.rate)],
+      ["analytics-time-to-close", "avg_time_to_close",
+        data.tickets.time_to_close.avg_seconds === null ? "—" : duration(data.tickets.time_to_close.avg_seconds)],
+      ["analytics-return-visit", "return_visit_rating",
+        data.tickets.return_visits.average === null ? "—" : data.tickets.return_visits.average.toFixed(2) + " / 5"],
     ];
     $("#analytics-cards").replaceChildren(
       ...cards.map(([id, figure, value]) =>
@@ -647,8 +703,9 @@
     );
     bars("#chart-problems", data.top_problems.map((p) => [problemName(p), p.count]));
     bars("#chart-handoff-reasons", Object.entries(h.by_reason).map(([k, v]) => [label("reason", k), v]));
+    bars("#chart-priority-reasons", Object.entries(h.by_priority_reason || {}).map(([k, v]) => [label("priority_reason", k), v]));
     bars("#chart-analytics-csat", ["5", "4", "3", "2", "1"].map((s) => [s + "★", data.csat.by_score[s] || 0]));
-    bars("#chart-tickets", Object.entries(data.tickets.by_status).map(([k, v]) => [label("ticket_status", k), v]));
+    bars("#chart-tickets", Object.entries(data.tickets.by_status).filter(([, v]) => v).map(([k, v]) => [label("ticket_status", k), v]));
   }
 
   function columns(selector, days, table) {
@@ -671,10 +728,126 @@
     );
   }
 
+  // ---- tickets (工单) --------------------------------------------------------------------
+  const debouncedTickets = debounce(() => loadTickets(), 300);
+
+  // The scheduler's reminders reach the ticket's owner (its assignee, else its team); escalations, supervisors.
+  function remindMe(data) {
+    const me = state.me || {};
+    const teams = me.role === "supervisor" ? [] : (me.teams && me.teams.length ? me.teams : ["agents"]);
+    const mine = data.owner === me.username || teams.includes(data.owner);
+    if (data.type === "ticket_reminded" && mine) {
+      notify("工单 " + data.ticket_id + " 已到期,请跟进 · Ticket " + data.ticket_id + " is due: please follow up", "ok");
+    } else if (data.type === "ticket_escalated" && me.role === "supervisor") {
+      notify("工单 " + data.ticket_id + " 已超时,转主管处理 · Ticket " + data.ticket_id + " is overdue and raised to supervisors");
+    }
+  }
+
+  function fillTicketFilters() {
+    for (const [selector, kind] of [["#tickets-team", "team"], ["#tickets-status", "ticket_status"]]) {
+      const select = $(selector);
+      if (select.options.length > 1) continue;
+      for (const code of Object.keys(state.labels[kind] || {})) select.append(el("option", { value: code, text: label(kind, code) }));
+    }
+  }
+
+  async function loadTickets() {
+    fillTicketFilters();
+    const query = new URLSearchParams();
+    for (const [selector, name] of [["#tickets-team", "team"], ["#tickets-status", "status"], ["#tickets-due", "due"]]) {
+      if ($(selector).value) query.set(name, $(selector).value);
+    }
+    const data = await api("GET", "/api/tickets?" + query.toString());
+    $("#tickets-count").textContent = String(data.tickets.length);
+    $("#ticket-list").replaceChildren(
+      ...data.tickets.map((ticket) =>
+        el("li", {
+          className: "handoff" + (ticket.ticket_id === state.ticket ? " selected" : "") + (ticket.overdue ? " overdue" : ""),
+          dataset: { testid: "ticket-item", ticketId: ticket.ticket_id, status: ticket.status },
+          tabindex: "0",
+          onclick: () => openTicket(ticket.ticket_id).catch(failed),
+          onkeydown: (event) => { if (event.key === "Enter") openTicket(ticket.ticket_id).catch(failed); },
+        },
+        el("div", { className: "line" },
+          el("span", { className: "badge priority-" + ticket.priority, text: label("priority", ticket.priority) }),
+          el("span", { text: ticket.ticket_id }),
+          el("span", { className: "channel", text: label("team", ticket.team) }),
+          el("span", { className: "wait", text: label("ticket_status", ticket.status) }),
+        ),
+        el("div", { className: "reason", text: label("category", ticket.category) + " · " + (ticket.overdue ? "已超时 Overdue · " : "")
+          + (ticket.escalated_at ? "已升级主管 Raised to a supervisor · " : "")
+          + "到期 Due " + clock(ticket.due_at) + (ticket.assignee ? " · " + ticket.assignee : "") }),
+        el("div", { className: "summary", text: ticket.summary }))),
+    );
+  }
+
+  async function openTicket(ticketId) {
+    const detail = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+    state.ticket = ticketId;
+    const ticket = detail.ticket;
+    show($("#ticket-empty"), false);
+    show($("#ticket-body"), true);
+    $("#ticket-title").textContent = ticket.ticket_id + " · " + label("category", ticket.category);
+    $("#ticket-status").textContent = label("ticket_status", ticket.status) + (ticket.overdue ? " · 已超时 Overdue" : "");
+    $("#ticket-fields").replaceChildren(...[
+      ["团队 Team", label("team", ticket.team)], ["处理人 Assignee", ticket.assignee || "—"],
+      ["优先级 Priority", label("priority", ticket.priority)], ["到期 Due", clock(ticket.due_at)],
+      ["标签 Tags", ticket.tags.map((tag) => label("tag", tag)).join(", ")], ["摘要 Summary", ticket.summary],
+    ].flatMap(([name, value]) => [el("dt", { text: name }), el("dd", { text: value })]));
+    $("#ticket-next-status").replaceChildren(
+      ...detail.allowed_statuses.map((code) => el("option", { value: code, text: label("ticket_status", code) })));
+    show($("#ticket-change"), detail.allowed_statuses.length > 0);
+    $("#ticket-history").replaceChildren(...detail.history.map((change) =>
+      el("li", { dataset: { testid: "ticket-change", action: change.action } },
+        clock(change.at) + " · " + change.actor + " · " + change.action
+        + (change.status_to ? " → " + label("ticket_status", change.status_to) : "")
+        + (change.note ? ": " + change.note : "") + (change.told_user ? " (已通知用户 told the user)" : ""))));
+    $("#ticket-transcript").replaceChildren(...detail.handoffs.flatMap((handoff) => handoff.transcript).map((turn) =>
+      el("li", { className: "turn role-" + turn.role },
+        el("div", { className: "who", text: label("role", turn.role) + (turn.agent ? " · " + turn.agent : "") + " · " + clock(turn.at) }),
+        el("div", { className: "text", text: turn.text }))));
+    for (const item of document.querySelectorAll("#ticket-list .handoff")) {
+      item.classList.toggle("selected", item.dataset.ticketId === ticketId);
+    }
+  }
+
+  function deliveryText(delivery) {
+    if (!delivery) return "已保存 Saved";
+    if (delivery.how === "sent") return "已通知用户 The user was told";
+    if (delivery.how === "next_visit") return "用户下次打开聊天时会看到 The user sees it at their next visit";
+    return "无法直接通知,请致电用户 Cannot write to the user: please call them";
+  }
+
+  async function changeTicketStatus() {
+    if (!state.ticket) return;
+    const body = { status: $("#ticket-next-status").value, note: $("#ticket-note").value.trim(), tell_user: $("#ticket-tell").checked };
+    const result = await api("POST", "/api/tickets/" + encodeURIComponent(state.ticket) + "/status", body);
+    $("#ticket-note").value = "";
+    notify(deliveryText(result.delivery), "ok");
+    await Promise.all([openTicket(state.ticket), loadTickets()]);
+  }
+
+  async function saveTicketNote() {
+    const text = $("#ticket-note").value.trim();
+    if (!state.ticket || !text) return notify("请先写说明 Write a note first");
+    const result = await api("POST", "/api/tickets/" + encodeURIComponent(state.ticket) + "/notes", { text, tell_user: $("#ticket-tell").checked });
+    $("#ticket-note").value = "";
+    notify(deliveryText(result.delivery), "ok");
+    await openTicket(state.ticket);
+  }
+
+  async function assignTicket() {
+    if (!state.ticket) return;
+    await api("POST", "/api/tickets/" + encodeURIComponent(state.ticket) + "/assign", { assignee: $("#ticket-assignee").value.trim() });
+    $("#ticket-assignee").value = "";
+    await Promise.all([openTicket(state.ticket), loadTickets()]);
+  }
+
   // ---- wiring --------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
     $("#login-form").addEventListener("submit", logIn);
     $("#logout").addEventListener("click", logOut);
+    $("#my-languages").addEventListener("click", () => editLanguages().catch(failed));
     for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => switchView(tab.dataset.view));
     $("#claim").addEventListener("click", claim);
     $("#reply-send").addEventListener("click", () => sendReply(false));
@@ -687,6 +860,13 @@
     $("#resolve-outcome").addEventListener("change", () => show($("#follow-up-at"), $("#resolve-outcome").value === "follow_up"));
     $("#resolve").addEventListener("click", resolve);
     $("#stats-refresh").addEventListener("click", () => loadStats().catch(failed));
+    $("#tickets-filter").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadTickets().catch(failed);
+    });
+    $("#ticket-status-save").addEventListener("click", () => changeTicketStatus().catch(failed));
+    $("#ticket-note-save").addEventListener("click", () => saveTicketNote().catch(failed));
+    $("#ticket-assign").addEventListener("click", () => assignTicket().catch(failed));
     $("#analytics-form").addEventListener("submit", (event) => {
       event.preventDefault();
       loadAnalytics().catch(failed);

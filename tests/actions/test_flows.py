@@ -63,6 +63,38 @@ async def test_triage_slots_follow_the_request_and_the_customer():
     assert await action.extract_request_category(dispatcher, make_tracker("你好", intent="greet"), {}) == {}
 
 
+async def test_priority_reasons_come_from_the_message_the_conversation_and_the_stores():
+    past = {"again-user": 2}
+    action = ValidateSlotMappings(
+        TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY,
+        escalation_rules=EscalationRules.load(), complaints_in_window=lambda conversation: 0,
+        past_handoffs=lambda conversation: past.get(conversation, 0),
+    )
+    dispatcher = CollectingDispatcher()
+    threat = make_tracker("再不处理我就去12315", intent="complaint")
+    assert await action.extract_priority(dispatcher, threat, {}) == {"priority": "high"}
+    assert await action.extract_priority_reasons(dispatcher, threat, {}) == {"priority_reasons": ["regulator_or_press_threat"]}
+    # A third contact: this conversation was handed over twice before.
+    again = make_tracker("东西坏了", intent="complaint", sender_id="again-user")
+    assert await action.extract_priority_reasons(dispatcher, again, {}) == {"priority_reasons": ["repeat_contact"]}
+    # The emotion classifier's reading in the parse data counts.
+    angry = make_tracker("行吧,你们看着办", intent="complaint")
+    angry.latest_message["emotion"] = {"label": "angry", "score": 0.95}
+    assert await action.extract_priority_reasons(dispatcher, angry, {}) == {"priority_reasons": ["strong_emotion"]}
+    # Reasons set earlier in the session hold through "ok", and the category stays a fault.
+    ok = make_tracker("好的", intent="affirm")
+    ok.events[:] = [
+        {"event": "slot", "name": "request_category", "value": "fault"},
+        {"event": "slot", "name": "priority_reasons", "value": ["money_lost"]},
+        {"event": "user", "text": "好的", "parse_data": ok.latest_message},
+    ]
+    assert await action.extract_priority(dispatcher, ok, {}) == {"priority": "high"}
+    assert await action.extract_request_category(dispatcher, ok, {}) == {}
+    question = make_tracker("怎么开发票", intent="faq")
+    question.events[:] = [{"event": "slot", "name": "request_category", "value": "fault"}]
+    assert await action.extract_request_category(dispatcher, question, {}) == {"request_category": "fault"}
+
+
 async def test_a_cut_message_is_answered_with_a_note_first():
     action = ValidateSlotMappings(
         TriageRules.load(), DemoCustomerDirectory(), DemoOrderBackend(), lambda: TODAY,

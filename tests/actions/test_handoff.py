@@ -100,7 +100,8 @@ CONVERSATION = [
 
 async def test_asking_for_a_person_queues_the_conversation_with_its_context(desk_at, redis_client):
     AgentPresence(redis_client, clock=lambda: OPEN.timestamp()).touch("alice")
-    dispatcher, events = await run(ActionRequestHuman(desk_at(OPEN)), tracker(CONVERSATION, {"request_category": "complaint"}))
+    dispatcher, events = await run(ActionRequestHuman(desk_at(OPEN)), tracker(CONVERSATION, {
+        "request_category": "complaint", "priority": "high", "priority_reasons": ["strong_emotion", "vip"]}))
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_immediate"]
     assert dispatcher.messages[0]["position"] == 1 and dispatcher.messages[0]["wait_minutes"] >= 1
     assert slots_of(events)["handoff_reason"] == "explicit_request"
@@ -110,6 +111,8 @@ async def test_asking_for_a_person_queues_the_conversation_with_its_context(desk
     handoff_id = store.active_handoff("web-user-1")
     record = store.get(handoff_id)
     assert (record.channel, record.category, record.reason) == ("socketio", "complaint", "explicit_request")
+    assert (record.priority, record.priority_reasons) == ("high", ["strong_emotion", "vip"])
+    assert "priority_reasons" not in record.slots  # shown once, on the record
     assert record.top_intents[0] == {"name": "request_human", "confidence": 0.93}
     assert "138****5678" in record.summary and "13812345678" not in record.summary
     assert [t.role for t in store.transcript(handoff_id)] == ["user", "bot", "user"]

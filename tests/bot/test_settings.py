@@ -67,3 +67,11 @@ def test_service_hours_are_checked_when_read():
     assert Settings.from_env({"SERVICE_HOURS": "08:00-22:00"}).service_hours == "08:00-22:00"
     with pytest.raises(SettingsError):
         Settings.from_env({"SERVICE_HOURS": "all day"})
+
+
+def test_the_routing_fallback_is_optional_and_checked():
+    assert Settings.from_env({}).routing_fallback_seconds is None
+    assert Settings.from_env({"ROUTING_FALLBACK_SECONDS": "8"}).routing_fallback_seconds == 8
+    for bad in ("soon", "-1", "nan", "100000"):
+        with pytest.raises(SettingsError, match="ROUTING_FALLBACK_SECONDS"):
+            Settings.from_env({"ROUTING_FALLBACK_SECONDS": bad})

@@ -44,11 +44,17 @@ CARDS = {
     "analytics-wait": "6分30秒",                 # (3 min + 10 min) / 2
     "analytics-handle": "20分00秒",              # (10 min + 30 min) / 2
     "analytics-tickets": "3",
+    "analytics-on-time": "0.0%",                # u4's and u5's tickets were due in the week, neither answered
+    "analytics-second-contact": "—",            # no complaint was resolved in the week
+    "analytics-time-to-close": "0秒 s",          # u5's call-back, resolved as it was opened
+    "analytics-return-visit": "—",
 }
 CARD_FIGURES = {  # the label of each card, from labels.yml (section figure)
     "analytics-contacts": "contacts", "analytics-handoffs": "handoffs", "analytics-handoff-rate": "handoff_rate",
     "analytics-fcr": "first_contact_resolution", "analytics-csat": "csat", "analytics-five-star": "five_star_rate",
     "analytics-wait": "avg_wait", "analytics-handle": "avg_handle", "analytics-tickets": "tickets",
+    "analytics-on-time": "on_time_follow_up_rate", "analytics-second-contact": "second_contact_rate",
+    "analytics-time-to-close": "avg_time_to_close", "analytics-return-visit": "return_visit_rating",
 }
 VOLUMES = {  # contacts per local day and category
     "2026-11-02": {"inquiry": 1}, "2026-11-03": {"complaint": 1}, "2026-11-04": {"inquiry": 1},
@@ -168,6 +174,8 @@ def test_a_supervisor_sees_the_figures_and_charts_of_the_week(console, new_conte
 
     assert bar_rows(page, "#chart-problems") == top_problems()
     assert bar_rows(page, "#chart-handoff-reasons") == HANDOFF_REASONS
+    assert bar_rows(page, "#chart-priority-reasons") == [
+        (LABELS.pair("priority_reason", "repeat_contact"), 1), (LABELS.pair("priority_reason", "vip"), 1)]
     assert bar_rows(page, "#chart-analytics-csat") == RATINGS
     assert bar_rows(page, "#chart-tickets") == TICKETS
     for chart, rows in [("#chart-problems", top_problems()), ("#chart-handoff-reasons", HANDOFF_REASONS),

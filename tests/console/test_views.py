@@ -1,7 +1,7 @@
 """What the console shows of a handoff: masking, wait times, permissions, alerts."""
 from bot.handoff.store import HandoffRecord
 from console.users import User
-from console.views import alerts, masked, permissions, wait_seconds
+from console.views import alerts, masked, permissions, summary_view, wait_seconds
 
 AGENT, OTHER, BOSS = User("alice", "agent", "A"), User("bob", "agent", "B"), User("boss", "supervisor", "S")
 
@@ -16,6 +16,12 @@ def record(**extra):
 def test_masked_walks_lists_and_dicts():
     value = {"phone": "13812345678", "more": ["身份证110101199003071234", 5, None], "n": 1}
     assert masked(value) == {"phone": "138****5678", "more": ["身份证110***********1234", 5, None], "n": 1}
+
+
+def test_a_queue_row_says_why_its_priority_is_high():
+    row = summary_view(record(priority_reasons=["money_lost", "vip"]), now=160.0, position=1)
+    assert (row["priority"], row["priority_reasons"]) == ("high", ["money_lost", "vip"])
+    assert summary_view(record(), now=160.0, position=1)["priority_reasons"] == []
 
 
 def test_wait_until_claim_or_now():

@@ -68,6 +68,8 @@ def test_handoff_rate_and_reasons(figures):
         "count": 3, "callbacks": 1, "contacts_handed_over": 3, "rate": 0.429,
         "by_reason": {"explicit_request": 2, "anger": 1, "vip_complaint": 1},
         "by_outcome": {"follow_up": 1, "queued": 1, "resolved": 1},
+        "by_priority": {"high": 1, "normal": 2},
+        "by_priority_reason": {"repeat_contact": 1, "vip": 1},
     }
 
 
@@ -93,8 +95,17 @@ def test_satisfaction_and_times(figures):
 
 
 def test_tickets(figures):
-    assert figures["tickets"] == {"count": 3, "by_status": {"open": 1, "follow_up_due": 1, "resolved": 1},
-                                  "by_department": {"customer_service": 2, "product": 1}}
+    statuses = {"open": 1, "in_progress": 0, "waiting_user": 0, "follow_up_due": 1, "resolved": 1, "closed": 0}
+    assert figures["tickets"] == {
+        "count": 3, "by_status": statuses, "by_department": {"customer_service": 2, "product": 1},
+        "by_team": {"agents": statuses},
+        # u4's suggestion and u5's call-back were due within the week and nobody answered them
+        # (u5 was closed by the system); u6's complaint is due after the week: not judged yet.
+        "on_time_follow_up": {"judged": 2, "on_time": 0, "rate": 0.0},
+        "second_contact": {"resolved_complaints": 0, "second_contacts": 0, "rate": None, "days": 7},
+        "time_to_close": {"closed": 1, "avg_seconds": 0.0},
+        "return_visits": {"visits": 0, "ratings": 0, "average": None},
+    }
 
 
 def test_an_empty_period_has_no_rates(redis_client):

@@ -45,8 +45,15 @@ def test_the_week_is_written_as_charts_and_a_summary(week, tmp_path, chinese):
         f"| {figure('avg_handle')} | 20.0 min | 2819.0 min |",
         f"| {figure('tickets')} | 3 | 0 |",
         f"| {figure('follow_ups_due')} | 1 | 0 |",
+        f"| {figure('on_time_follow_up_rate')} | 0.0% | — |",
+        f"| {figure('second_contact_rate')} | — | — |",
+        f"| {figure('avg_time_to_close')} | 0.0 min | — |",
+        f"| {figure('return_visit_rating')} | — | — |",
         "1. 查询订单 Order status (check_order_status): 2 (28.6%)",
         f"- {LABELS.pair('reason', 'explicit_request')} (explicit_request): 2",
+        f"## {LABELS.pair('report', 'priority_reasons')}",
+        f"{LABELS.pair('priority', 'high')}: 1 · {LABELS.pair('priority', 'normal')}: 2 · {LABELS.pair('priority', 'low')}: 0",
+        f"- {LABELS.pair('priority_reason', 'repeat_contact')} (repeat_contact): 1",
         "![volumes](volumes.png)",
     ]:
         assert line in text

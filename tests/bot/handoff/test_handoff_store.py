@@ -121,3 +121,14 @@ def test_a_claim_keeps_the_record_exactly_as_it_was(store):
         store.claim(opened.handoff_id, "bob")
     with pytest.raises(HandoffNotFound):
         store.claim("nope", "bob")
+
+
+def test_a_conversations_earlier_handoffs_are_counted_and_reasons_kept(store):
+    first = store.open(record("again", created_at=100.0), [])
+    store.resolve(first.handoff_id)
+    store.open(record("again", "high", created_at=200.0, priority_reasons=["repeat_contact", "strong_emotion"]), [])
+    store.open(record("someone-else", created_at=150.0), [])
+    assert store.count_for_conversation("again", since=0.0) == 2
+    assert store.count_for_conversation("again", since=150.0) == 1
+    assert store.count_for_conversation("nobody", since=0.0) == 0
+    assert store.queue()[0].priority_reasons == ["repeat_contact", "strong_emotion"]

@@ -242,6 +242,17 @@ def test_a_broken_domain_is_reported_once(project):
     assert problems(project) == [f"{domain}:{line}: not valid YAML: mapping values are not allowed here"]
 
 
+def test_an_unknown_emotion_in_the_emotion_examples_is_a_problem_at_its_line(project):
+    path = write(project, "data/emotion/extra.yml", """
+        language: zh
+        examples:
+          angry: [气死了]
+          furious:
+            - 气炸了
+    """)
+    assert problems(project) == [f"{path}:5: unknown emotion 'furious': use one of angry, anxious, neutral, satisfied"]
+
+
 def test_validate_exits_1_and_prints_file_line_problems(project, monkeypatch, capsys):
     path = write(project, "data/service/incidents.yml", "incidents:\n  - id: x\n    keywords: 验证码\n")
     monkeypatch.setattr(validate, "content_problems", lambda: content_problems(project))

@@ -81,7 +81,7 @@ def test_not_helped_twice(rules):
 
 def test_high_priority_goes_at_once(rules):
     result = decide(rules, Signals(text="我的账号被盗了", intent="account_security", category="fault", priority="high",
-                                      priority_reasons=("intent:account_security",)))
+                                      priority_reasons=("account_security",)))
     assert (result.reason, result.immediate) == ("high_priority", True)
     vip_only = decide(rules, Signals(text="怎么开发票", intent="faq", category="inquiry", priority="high", priority_reasons=("vip",)))
     assert vip_only is None
@@ -104,3 +104,30 @@ def test_refunds_beyond_the_bots_authority(rules):
 def test_non_immediate_triggers_ask_first(rules):
     result = decide(rules, Signals(text="又是这样", intent="complaint", category="complaint", priority="normal"))
     assert result.immediate is False
+
+
+def test_high_for_anger_alone_still_asks_first_but_high_for_more_hands_over_at_once(rules):
+    angry = Signals(text="你们这群骗子!!!", intent="complaint", category="complaint", priority="high",
+                    priority_reasons=("strong_emotion", "regulator_or_press_threat"))
+    assert (decide(rules, angry).reason, decide(rules, angry).immediate) == ("anger", False)
+    angry_vip = Signals(text="你们这群骗子!!!", intent="complaint", category="complaint", priority="high",
+                        priority_reasons=("strong_emotion", "vip"))
+    assert decide(rules, angry_vip).immediate is True
+
+
+def test_the_same_problem_counts_again_only_after_the_bot_asked_whether_it_was_solved():
+    from bot.service.signals import same_problem_count
+
+    def said(text, intent):
+        return {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent}}}
+
+    requests = ("complaint", "check_order_status")
+    opened = [said("我要投诉", "complaint"), {"event": "action", "name": "action_start_complaint"}, said("东西坏了", "complaint")]
+    assert same_problem_count(opened, opened[-1]["parse_data"], requests) == 1
+    again = [*opened, {"event": "action", "name": "utter_ask_resolved"}, said("还是坏的", "complaint")]
+    assert same_problem_count(again, again[-1]["parse_data"], requests) == 2
+    # User messages only: another message in between separates two raisings.
+    replay = [said("到哪了", "check_order_status"), said("DD2026110500123", "inform"), said("到哪了", "check_order_status")]
+    assert same_problem_count(replay, replay[-1]["parse_data"], requests) == 2
+    assert same_problem_count(replay[:1], replay[0]["parse_data"], requests) == 1
+    assert same_problem_count(replay, {"intent": {"name": "greet"}}, requests) == 0

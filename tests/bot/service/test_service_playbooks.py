@@ -24,6 +24,16 @@ def playbook():
         ("质量太差了,穿一次就起球", "quality"),
         ("客服态度太差了", "service_attitude"),
         ("随便你们吧", "general"),
+        # The restatement follows what the user said.
+        ("订单DD2026110500123一直没发货,太过分了", "not_shipped"),
+        ("my order was never shipped", "not_shipped"),
+        ("快递三天了还没送到", "delivery_delay"),
+        ("退款拖了半个月还没到", "refund_late"),
+        ("申请退款一周了还没到账", "refund_late"),
+        ("the refund was promised five days ago and I still haven't received my refund", "refund_late"),
+        ("快递员态度恶劣", "service_attitude"),
+        ("买的杯子到了是碎的", "damaged"),
+        ("I got the wrong item", "wrong_item"),
     ],
 )
 def test_complaints_are_recognised_by_type(playbook, text, type_id):

@@ -17,8 +17,12 @@ def rules():
         ("suggestion", "建议加个夜间模式", "suggestion", "low"),
         ("report_fault", "app keeps crashing", "fault", "normal"),
         ("account_security", "我的账号被盗了", "fault", "high"),
-        ("payment_problem", "付款失败但是钱扣了", "complaint", "high"),
-        ("complaint", "I was charged twice for one order", "complaint", "high"),
+        ("payment_problem", "付款失败但是钱扣了", "fault", "high"),
+        ("complaint", "I was charged twice for one order", "fault", "high"),
+        ("check_refund_status", "申请退款一周了还没到账", "complaint", "normal"),
+        ("check_order_status", "说好48小时发货,现在还没发", "complaint", "normal"),
+        ("check_order_status", "还没发货吗?", "inquiry", "normal"),
+        ("faq", "怎么投诉快递员", "inquiry", "normal"),
         ("greet", "你好", None, "normal"),
     ],
 )
@@ -45,3 +49,26 @@ def test_rules_file_errors_are_clear(tmp_path):
     bad.write_text("categories:\n  complaint: rant\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown category 'rant'"):
         TriageRules.load(bad)
+
+
+def test_what_the_message_shows_can_make_the_category_more_serious(rules):
+    # Money taken is a fault whatever the intent; a threat makes a question a complaint.
+    assert triage(rules, "complaint", "同一笔订单扣了两次钱").category == "fault"
+    threat = triage(rules, "check_refund_status", "my lawyer will be in touch", anger_signals=("threat:lawyer",))
+    assert (threat.category, threat.priority) == ("complaint", "high")
+    # An angry message the model did not understand is still a complaint.
+    assert triage(rules, "out_of_scope", "what a joke", anger_signals=("word:joke",)).category == "complaint"
+    # A fault stays a fault, however angry.
+    assert triage(rules, "report_fault", "又闪退了!!!", anger_signals=("punctuation:!!!",)).category == "fault"
+
+
+def test_a_conversation_keeps_its_most_serious_category(rules):
+    assert triage(rules, "check_refund_status", "我要求退款", conversation_category="complaint").category == "complaint"
+    assert triage(rules, "complaint", "东西坏了", conversation_category="inquiry").category == "complaint"
+    # Not a request: nothing to keep (the slot is left as it is).
+    assert triage(rules, "affirm", "好的", conversation_category="complaint").category is None
+
+
+def test_a_question_about_a_time_limit_is_not_a_late_delivery(rules):
+    assert triage(rules, "faq", "签收7天了还能退货吗").category == "inquiry"
+    assert triage(rules, "check_refund_status", "how many days does a refund usually take").category == "inquiry"
