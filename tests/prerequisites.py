@@ -3,7 +3,9 @@
 - Debian's ``chromium`` at /usr/bin/chromium (or ``$CHROMIUM``): the browser tests drive it
   (tests/browser/conftest.py);
 - a Chinese font that fontconfig knows (``fc-list :lang=zh``): the weekly report's charts
-  (tests/bot/analytics/test_report.py).
+  (tests/bot/analytics/test_report.py);
+- ``npm``: it fetches the stock rasa-webchat widget from the npm registry
+  (tests/browser/test_stock_widget.py).
 
 As root it installs what is missing with apt-get, as .ci/run does; otherwise it names the
 packages and exits 1, before a long run fails on them.
@@ -32,6 +34,8 @@ def missing_packages(environ: Mapping[str, str]) -> list[str]:
         fonts = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout
         if not fonts.strip():
             missing.append("fonts-wqy-microhei")
+    if shutil.which("npm", path=environ.get("PATH", os.defpath)) is None:
+        missing += ["nodejs", "npm"]
     return missing
 
 
@@ -57,7 +61,7 @@ def main(environ: Mapping[str, str] | None = None, is_root: bool | None = None) 
         missing = missing_packages(env)
     if missing:
         print(
-            "make test needs Debian's chromium (the browser tests) and a Chinese font (the report's charts): "
+            "make test needs Debian's chromium and npm (the browser tests) and a Chinese font (the report's charts): "
             f"run `sudo apt-get install {' '.join(missing)}`, then `make test` again",
             file=sys.stderr,
         )

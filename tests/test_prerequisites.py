@@ -1,4 +1,4 @@
-"""`make test` checks Debian's chromium and a Chinese font first: found, named, or installed as root."""
+"""`make test` checks Debian's chromium, npm and a Chinese font first: found, named, or installed as root."""
 from __future__ import annotations
 
 import os
@@ -14,11 +14,13 @@ def fake_tool(directory: Path, name: str, script: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def environment(tmp_path: Path, chromium: bool, zh_font: bool, fc_list: bool = True) -> dict[str, str]:
+def environment(tmp_path: Path, chromium: bool, zh_font: bool, fc_list: bool = True, npm: bool = True) -> dict[str, str]:
     """A PATH of fake tools only, and a Chromium file that is there or not."""
-    home = tmp_path / f"chromium-{chromium}-font-{zh_font}-fc-{fc_list}"
+    home = tmp_path / f"chromium-{chromium}-font-{zh_font}-fc-{fc_list}-npm-{npm}"
     tools = home / "bin"
     tools.mkdir(parents=True)
+    if npm:
+        fake_tool(tools, "npm", "exit 0")
     if fc_list:
         font = "/usr/share/fonts/wqy-microhei.ttc: WenQuanYi Micro Hei:style=Regular" if zh_font else ""
         fake_tool(tools, "fc-list", f"echo '{font}'" if font else "exit 0")
@@ -37,6 +39,7 @@ def test_each_missing_part_is_named_by_its_debian_package(tmp_path):
     assert missing_packages(environment(tmp_path, chromium=True, zh_font=False)) == ["fonts-wqy-microhei"]
     no_fontconfig = environment(tmp_path, chromium=False, zh_font=False, fc_list=False)
     assert missing_packages(no_fontconfig) == ["chromium", "fontconfig", "fonts-wqy-microhei"]
+    assert missing_packages(environment(tmp_path, chromium=True, zh_font=True, npm=False)) == ["nodejs", "npm"]
 
 
 def test_without_root_it_stops_with_one_message_naming_the_packages(tmp_path, capsys):
