@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 MODEL_NAME = "assistant"
 # What a trained model depends on: a change in any of these retrains.
 _MODEL_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
+# Read at run time by the action server, never by training: an edit to these rules or to the demo
+# backends' records goes live without a new model. The emotion classifier does read the escalation
+# word lists (as features), so that one file stays an input.
+_RUN_TIME_ONLY = ("data/service", "data/demo")
+_READ_BY_TRAINING = ("data/service/escalation.yml",)
 
 
 def build_dir(settings: Settings) -> Path:
@@ -86,10 +91,18 @@ def _files(root: Path, names: Iterable[str]) -> list[Path]:
     return sorted(found)
 
 
+def _trained_from(root: Path, path: Path) -> bool:
+    relative = path.relative_to(root).as_posix()
+    if relative in _READ_BY_TRAINING:
+        return True
+    return not any(relative.startswith(prefix + "/") for prefix in _RUN_TIME_ONLY)
+
+
 def fingerprint(settings: Settings) -> str:
     """A hash of everything the model is trained from."""
     digest = hashlib.sha256()
-    for path in _files(settings.project_root, _MODEL_INPUTS):
+    root = settings.project_root
+    for path in (p for p in _files(root, _MODEL_INPUTS) if _trained_from(root, p)):
         digest.update(str(path.relative_to(settings.project_root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

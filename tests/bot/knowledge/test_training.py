@@ -47,3 +47,17 @@ def test_the_fingerprint_changes_when_a_faq_changes_and_only_then(settings, tmp_
     content["faqs"][0]["zh"]["questions"].append("新加的一个问法")
     faq_file.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
     assert fingerprint(project) != before
+
+
+def test_rules_read_only_at_run_time_do_not_retrain_but_the_emotion_features_do(settings, tmp_path):
+    project = copy_project_inputs(settings, tmp_path)
+    before = fingerprint(project)
+    service = project.project_root / "data" / "service"
+    for name in ("triage.yml", "labels.yml"):
+        (service / name).write_text((service / name).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    demo = project.project_root / "data" / "demo" / "orders.yml"
+    demo.write_text(demo.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fingerprint(project) == before
+    escalation = service / "escalation.yml"  # its word lists are features of the emotion classifier
+    escalation.write_text(escalation.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fingerprint(project) != before
