@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.knowledge.inbox import LOW_RATING, Inbox, last_request
 from bot.service.feedback import FeedbackStore, parse_rating
 from bot.service.tickets import TicketStore
 
@@ -53,8 +54,9 @@ class ValidateRatingForm(FormValidationAction):
 class ActionSaveRating(Action):
     """Store the rating in Redis with the conversation (and its latest ticket, if any)."""
 
-    def __init__(self, feedback: FeedbackStore) -> None:
+    def __init__(self, feedback: FeedbackStore, inbox: Inbox | None = None) -> None:
         self._feedback = feedback
+        self._inbox = inbox
 
     def name(self) -> str:
         return "action_save_rating"
@@ -68,6 +70,10 @@ class ActionSaveRating(Action):
                 channel=(tracker.get_latest_input_channel() or ""),
                 ticket_id=tracker.get_slot("ticket_id") or "",
             )
+            # A return visit rates how a ticket was resolved, not what the bot understood.
+            if self._inbox is not None and int(rating) <= LOW_RATING and not tracker.get_slot("return_visit"):
+                text, intent = last_request(tracker.events)
+                self._inbox.record(tracker.sender_id, text, "low_rating", intent)
         dispatcher.utter_message(response="utter_thanks_for_rating")
         return [SlotSet("return_visit", False)] if tracker.get_slot("return_visit") else []
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.handoff.intake import HandoffIntake
+from bot.knowledge.inbox import NOT_UNDERSTOOD_REASONS, Inbox, last_request
 
 
 def _channel(tracker: Tracker) -> str:
@@ -22,8 +23,9 @@ class _HandsOver:
     A mixin, not an Action: the action server registers every Action subclass by its name.
     """
 
-    def __init__(self, intake: HandoffIntake) -> None:
+    def __init__(self, intake: HandoffIntake, inbox: Inbox | None = None) -> None:
         self._intake = intake
+        self._inbox = inbox
 
     def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, immediate: bool) -> list[dict[str, Any]]:
         outcome = self._intake.request(
@@ -35,6 +37,11 @@ class _HandsOver:
             reason=reason,
             signals=tracker.get_slot("handoff_signals") or [],
         )
+        if self._inbox is not None and reason in NOT_UNDERSTOOD_REASONS:
+            latest = tracker.latest_message  # "yes" to an offer: the message before it is the one
+            text, intent = last_request(tracker.events)
+            self._inbox.record(tracker.sender_id, text or latest.get("text") or "", "handoff",
+                               intent or (latest.get("intent") or {}).get("name") or "", handoff_id=outcome.handoff_id)
         name, values = outcome.response(immediate)
         dispatcher.utter_message(response=name, **values)
         events: list[dict[str, Any]] = [SlotSet("handoff_reason", reason), SlotSet("handoff_offered", None)]
@@ -58,8 +65,8 @@ class ActionRequestHuman(_HandsOver, Action):
 class ActionEscalate(_HandsOver, Action):
     """An escalation trigger fired (see actions.triage): transfer now, or ask first."""
 
-    def __init__(self, intake: HandoffIntake, while_waiting: Mapping[str, str]) -> None:
-        super().__init__(intake)
+    def __init__(self, intake: HandoffIntake, while_waiting: Mapping[str, str], inbox: Inbox | None = None) -> None:
+        super().__init__(intake, inbox)
         self._while_waiting = while_waiting
 
     def name(self) -> str:

@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.backends.customers import CustomerDirectory
 from bot.backends.orders import OrderBackend
+from bot.knowledge.inbox import Inbox, last_request, misunderstanding, previous_bot_action
 from bot.service import signals as conversation_signals
 from bot.service.emotion import emotion_of
 from bot.service.entities import find_order_number
@@ -43,6 +44,7 @@ class ValidateSlotMappings(ValidationAction):
         escalation_rules: EscalationRules,
         complaints_in_window: Callable[[str], int],
         past_handoffs: Callable[[str], int] = lambda conversation_id: 0,
+        inbox: Inbox | None = None,
     ) -> None:
         self._rules = rules
         self._customers = customers
@@ -51,6 +53,7 @@ class ValidateSlotMappings(ValidationAction):
         self._escalation_rules = escalation_rules
         self._complaints_in_window = complaints_in_window
         self._past_handoffs = past_handoffs
+        self._inbox = inbox
         # One triage per message: run() fills this for the tracker it handles, and both slot
         # extractors and the escalation check read it (keyed by the live tracker object).
         self._triaged: dict[int, Triage] = {}
@@ -130,11 +133,28 @@ class ValidateSlotMappings(ValidationAction):
         if (tracker.latest_message.get("metadata") or {}).get(TRUNCATED):
             dispatcher.utter_message(response="utter_message_truncated")
         self._triaged[id(tracker)] = self._compute_triage(tracker)
+        self.record_misunderstanding(tracker)
         try:
             events = await super().run(dispatcher, tracker, domain)
             return events + self.escalation_events(tracker)
         finally:
             del self._triaged[id(tracker)]
+
+    def record_misunderstanding(self, tracker: Tracker) -> None:
+        """Put a fallback, a barely-chosen FAQ answer or a "not solved" into the editors' inbox."""
+        latest = tracker.latest_message
+        # A form's answers (an order number, "4分") are read from the text by its validator,
+        # whatever intent the model gave them: not a misunderstanding.
+        if self._inbox is None or tracker.active_loop_name:
+            return
+        found = misunderstanding(latest, previous_bot_action(tracker.events), self._rules.categories)
+        if found is None:
+            return
+        kind, confidence = found
+        text, intent = latest.get("text") or "", (latest.get("intent") or {}).get("name") or ""
+        if kind == "not_solved":  # "no" rejects the answer to the question before it
+            text, intent = last_request(tracker.events, skip_latest=True)
+        self._inbox.record(tracker.sender_id, text, kind, intent, confidence)
 
     def escalation_events(self, tracker: Tracker) -> list[dict[str, Any]]:
         """Events that hand over (or offer to), answer an open offer, or nothing."""

@@ -25,6 +25,7 @@ from bot.handoff.reach import UserReach
 from bot.handoff.routing import RoutingRules
 from bot.handoff.store import HandoffStore
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.inbox import Inbox
 from bot.ops.redis_client import connect
 from bot.service.complaints import ComplaintPlaybook
 from bot.service.escalation import EscalationRules
@@ -95,6 +96,11 @@ class Wiring:
     def feedback(self) -> FeedbackStore:
         """Satisfaction ratings."""
         return FeedbackStore(self.redis)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        """Messages the bot did not understand, for the editors (cs:inbox:*)."""
+        return Inbox(self.redis)
 
     @cached_property
     def order_access(self) -> OrderAccess:

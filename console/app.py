@@ -11,8 +11,11 @@ from aiohttp import web
 
 from bot.datafiles.config_files import SERVICE_DIR, ConfigFileError
 from bot.handoff.presence import AgentPresence
+from bot.knowledge.annotate import DataEditor
 from bot.knowledge.answer_suggestions import Suggester
 from bot.knowledge.base import KnowledgeBaseError, first_questions
+from bot.knowledge.inbox_groups import InboxGrouper
+from bot.nlu.embeddings import shared_encoder
 from bot.settings import Settings
 from bot.wiring import Wiring
 from console import (
@@ -20,6 +23,7 @@ from console import (
     analytics_routes,
     auth,
     handoff_routes,
+    inbox_routes,
     pages,
     stream,
     ticket_routes,
@@ -125,6 +129,9 @@ def create_app(
     app[CONSOLE] = console
     app[WIRING] = wiring
     app[ticket_routes.DESK] = TicketDesk(wiring, users, clock)
+    app[inbox_routes.DESK] = inbox_routes.InboxDesk(
+        wiring.inbox, InboxGrouper(shared_encoder().encode), DataEditor(settings.project_root), wiring.handoffs
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
@@ -135,6 +142,7 @@ def create_app(
     tool_routes.add_routes(app.router)
     analytics_routes.add_routes(app.router)
     ticket_routes.add_routes(app.router)
+    inbox_routes.add_routes(app.router)
     stream.add_routes(app.router)
     pages.add_routes(app.router)
     # aiohttp 3.9 types its signals with aiosignal's older generic, which mypy reads as a

@@ -15,7 +15,7 @@ from bot.service.ticket_rules import TEAMS
 from bot.settings import Secret
 from console.passwords import DEFAULT_COST, hash_password, verify_password
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "supervisor", "editor")  # editors work the inbox of misunderstood messages
 ADMIN = "admin"
 MIN_PASSWORD_LENGTH = 8
 USERS = "cs:console:users"
@@ -84,6 +84,11 @@ class User:
     def is_supervisor(self) -> bool:
         """Supervisors may act on any handoff and receive transfers."""
         return self.role == "supervisor"
+
+    @property
+    def is_editor(self) -> bool:
+        """Editors (and supervisors) annotate misunderstood messages into data/."""
+        return self.role in ("editor", "supervisor")
 
     def as_dict(self) -> dict:
         """The JSON form."""

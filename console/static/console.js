@@ -24,6 +24,8 @@
     warnedText: null,
     analyticsRequest: 0,
     ticket: null,  // the ticket open in the tickets view
+    inboxGroups: [],  // the inbox view's groups, and the one open
+    inboxGroup: null,
     // What to show for each identifier, by kind: GET /api/labels (data/service/labels.yml).
     labels: {},
   };
@@ -166,6 +168,7 @@
     show($("#stats-view"), false);
     show($("#analytics-view"), false);
     show($("#tab-analytics"), false);
+    show($("#tab-inbox"), false);
     show($("#tabs"), false);
     show($("#whoami"), false);
     clearAnalytics();
@@ -192,6 +195,7 @@
     show($("#tabs"), true);
     show($("#whoami"), true);
     show($("#tab-analytics"), state.me.role === "supervisor");
+    show($("#tab-inbox"), state.me.role === "supervisor" || state.me.role === "editor");
     switchView("desk-view");
     await Promise.all([loadQueue(), loadSupervisors()]);
     connectStream();
@@ -205,6 +209,7 @@
     if (id === "stats-view") loadStats().catch(failed);
     if (id === "analytics-view") loadAnalytics().catch(failed);
     if (id === "tickets-view") loadTickets().catch(failed);
+    if (id === "inbox-view") loadInbox().catch(failed);
   }
 
   // ---- live updates --------------------------------------------------------------------
@@ -843,6 +848,88 @@
     await Promise.all([openTicket(state.ticket), loadTickets()]);
   }
 
+  // ---- inbox of misunderstood messages (editors, supervisors) --------------------------
+  const INBOX_KINDS = {
+    fallback: "未理解 Not understood", low_confidence: "把握不大 Low confidence", not_solved: "没解决 Not solved",
+    low_rating: "差评 Low rating", handoff: "转人工 Handed over",
+  };
+
+  async function loadInbox() {
+    const [data, targets] = await Promise.all([api("GET", "/api/inbox"), api("GET", "/api/inbox/targets")]);
+    state.inboxGroups = data.groups;
+    $("#inbox-count").textContent = String(data.items);
+    $("#inbox-intent").replaceChildren(...targets.intents.map((name) => el("option", { value: name, text: name })));
+    $("#inbox-faq").replaceChildren(...targets.faqs.map((faq) => el("option", { value: faq.id, text: faq.id + " · " + faq.question })));
+    $("#inbox-groups").replaceChildren(...data.groups.map((group, index) =>
+      el("li", {
+        className: "handoff", dataset: { testid: "inbox-group" }, tabindex: "0",
+        onclick: () => openInboxGroup(index).catch(failed),
+        onkeydown: (event) => { if (event.key === "Enter") openInboxGroup(index).catch(failed); },
+      },
+      el("div", { className: "line" },
+        el("span", { className: "badge", text: "×" + group.count }),
+        el("span", { className: "channel", text: Object.entries(group.kinds).map(([kind, n]) => (INBOX_KINDS[kind] || kind) + " " + n).join(" · ") })),
+      el("div", { className: "summary", text: group.text }))));
+    show($("#inbox-body"), false);
+    show($("#inbox-empty"), true);
+  }
+
+  async function openInboxGroup(index) {
+    const group = state.inboxGroups[index];
+    state.inboxGroup = group;
+    const first = group.items[0];
+    const detail = await api("GET", "/api/inbox/" + encodeURIComponent(first.item_id));
+    show($("#inbox-empty"), false);
+    show($("#inbox-body"), true);
+    show($("#inbox-problems"), false);
+    $("#inbox-title").textContent = group.text + " (×" + group.count + ")";
+    $("#inbox-items").replaceChildren(...group.items.map((item) =>
+      el("li", { className: "turn role-user" },
+        el("div", { className: "who", text: clock(item.at) + " · " + (INBOX_KINDS[item.kind] || item.kind) + " · " + item.conversation_id
+          + (item.handoff_id ? " · " + item.handoff_id : "") + (item.confidence != null ? " · " + item.confidence : "") }),
+        el("div", { className: "text", text: item.text }))));
+    $("#inbox-text").value = first.text;
+    $("#inbox-zh-questions").value = first.text;
+    $("#inbox-zh-conclusion").value = detail.prefill || "";
+  }
+
+  function inboxBody() {
+    const action = $("#inbox-action").value;
+    const also = state.inboxGroup.items.slice(1).map((item) => item.item_id);
+    if (action === "intent") return { action, also, intent: $("#inbox-intent").value, text: $("#inbox-text").value };
+    if (action === "faq_question") {
+      return { action, also, faq_id: $("#inbox-faq").value, language: $("#inbox-language").value, text: $("#inbox-text").value };
+    }
+    const entry = { id: $("#inbox-faq-id").value.trim() };
+    const fields = {
+      zh_questions: "#inbox-zh-questions", en_questions: "#inbox-en-questions", zh_conclusion: "#inbox-zh-conclusion",
+      en_conclusion: "#inbox-en-conclusion", zh_reasoning: "#inbox-zh-reasoning", en_reasoning: "#inbox-en-reasoning",
+      zh_steps: "#inbox-zh-steps", en_steps: "#inbox-en-steps",
+    };
+    for (const [name, selector] of Object.entries(fields)) entry[name] = document.querySelector(selector).value;
+    return { action, also, entry };
+  }
+
+  async function saveInbox(event) {
+    event.preventDefault();
+    if (!state.inboxGroup) return;
+    const path = "/api/inbox/" + encodeURIComponent(state.inboxGroup.items[0].item_id) + "/annotate";
+    const response = await fetch(path, {
+      method: "POST", headers: { Authorization: "Bearer " + state.token, "Content-Type": "application/json" },
+      body: JSON.stringify(inboxBody()),
+    });
+    if (response.status === 401) return endSession("登录已过期,请重新登录 Session expired, please log in again");
+    const data = await response.json().catch(() => ({}));
+    if (response.ok) {
+      notify("已写入 Written: " + data.path + ":" + data.line, "ok");
+      await loadInbox();
+      return;
+    }
+    $("#inbox-problems").replaceChildren(el("li", { text: data.error || response.statusText }),
+      ...(data.problems || []).map((problem) => el("li", { text: problem.where + ": " + problem.message })));
+    show($("#inbox-problems"), true);
+  }
+
   // ---- wiring --------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
     $("#login-form").addEventListener("submit", logIn);
@@ -867,6 +954,16 @@
     $("#ticket-status-save").addEventListener("click", () => changeTicketStatus().catch(failed));
     $("#ticket-note-save").addEventListener("click", () => saveTicketNote().catch(failed));
     $("#ticket-assign").addEventListener("click", () => assignTicket().catch(failed));
+    $("#inbox-refresh").addEventListener("click", () => loadInbox().catch(failed));
+    $("#inbox-form").addEventListener("submit", (event) => saveInbox(event).catch(failed));
+    $("#inbox-action").addEventListener("change", () => {
+      const action = $("#inbox-action").value;
+      show($("#inbox-intent"), action === "intent");
+      show($("#inbox-faq"), action === "faq_question");
+      show($("#inbox-language"), action === "faq_question");
+      show($("#inbox-text"), action !== "new_faq");
+      show($("#inbox-new-faq"), action === "new_faq");
+    });
     $("#analytics-form").addEventListener("submit", (event) => {
       event.preventDefault();
       loadAnalytics().catch(failed);
