@@ -7,13 +7,14 @@ PY := $(VENV)/bin/python
 BASE_PYTHON := $(shell if command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python >/dev/null 2>&1; then PYENV_VERSION=$(PYTHON_VERSION) pyenv which python; else command -v python3.10; fi)
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
 
-.PHONY: run test lint train validate test-nlu shell lock clean help backup restore report
+.PHONY: run test lint train publish validate test-nlu shell lock clean help backup restore report
 
 help:
 	@echo "make run       start everything (Redis, action server, Rasa, console)"
 	@echo "make test      run the whole test suite"
 	@echo "make lint      ruff on the whole tree, mypy on bot/ actions/ channels/ console/"
 	@echo "make train     train the model if data or config changed (FORCE=1 to retrain)"
+	@echo "make publish   train a candidate, score it beside the live model, put it live if not worse (ARGS=--rollback|--status|--override NOTE)"
 	@echo "make validate  check the knowledge base, responses and training data"
 	@echo "make test-nlu  score the model on the held-out test set (tests/nlu)"
 	@echo "make shell     chat in the terminal"
@@ -47,6 +48,9 @@ lint: $(VENV)/.test
 
 train: $(VENV)/.runtime
 	$(PY) -m bot.knowledge.training $(if $(FORCE),--force,)
+
+publish: $(VENV)/.runtime
+	$(PY) -m bot.knowledge.publish $(ARGS)
 
 validate: $(VENV)/.runtime
 	$(PY) -m bot.knowledge.validate

@@ -1,16 +1,23 @@
 """Answer an FAQ from the knowledge base in the SOP's three parts."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.base import FAQ_INTENT, KnowledgeBase
+from bot.knowledge.base import FAQ_INTENT, Faq
 
 # Two spaces before the newline: a hard line break where a widget renders text as Markdown
 # (rasa-webchat), invisible elsewhere; utter_faq_answer ends its lines the same way.
 MARKDOWN_LINE_BREAK = "  \n"
+
+
+class FaqLookup(Protocol):
+    """A knowledge base, or the live one that follows published models (bot/knowledge/models.py)."""
+
+    def by_response_key(self, intent_response_key: str) -> Faq | None:
+        """The entry for ``faq/<id>``."""
 
 
 def selected_response_key(tracker: Tracker) -> str | None:
@@ -23,7 +30,7 @@ def selected_response_key(tracker: Tracker) -> str | None:
 class ActionAnswerFaq(Action):
     """Render the selected knowledge-base entry: conclusion, reasoning, numbered steps."""
 
-    def __init__(self, knowledge: KnowledgeBase) -> None:
+    def __init__(self, knowledge: FaqLookup) -> None:
         self._knowledge = knowledge
 
     def name(self) -> str:

@@ -33,7 +33,7 @@ from bot.wiring import Wiring
 def build_actions(wiring: Wiring) -> list[Action]:
     """One instance of every action, sharing the services of ``wiring``."""
     return [
-        ActionAnswerFaq(wiring.knowledge),
+        ActionAnswerFaq(wiring.live_knowledge),
         ValidateSlotMappings(
             wiring.triage_rules,
             wiring.customers,

@@ -168,6 +168,10 @@ class Settings:
     routing_fallback_seconds: float | None = None
     # Seconds between rounds of the ticket scheduler's jobs (SCHEDULER_INTERVAL_SECONDS).
     scheduler_interval_seconds: float = 30.0
+    # Where Rasa servers fetch the live model (the console's /models/current; MODEL_SERVER_URL,
+    # "off": none) and how often they ask (MODEL_PULL_SECONDS).
+    model_server_url: str = ""
+    model_pull_seconds: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -206,6 +210,8 @@ class Settings:
             customer_backend=env.get("CUSTOMER_BACKEND", "").strip(),
             routing_fallback_seconds=_wait_seconds(env, "ROUTING_FALLBACK_SECONDS"),
             scheduler_interval_seconds=_seconds(env, "SCHEDULER_INTERVAL_SECONDS", 30.0),
+            model_server_url=env.get("MODEL_SERVER_URL", "").strip(),
+            model_pull_seconds=_int(env, "MODEL_PULL_SECONDS", 10),
         )
 
     @property

@@ -26,6 +26,7 @@ from bot.handoff.routing import RoutingRules
 from bot.handoff.store import HandoffStore
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.inbox import Inbox
+from bot.knowledge.models import LiveKnowledge, ModelRegistry
 from bot.ops.redis_client import connect
 from bot.service.complaints import ComplaintPlaybook
 from bot.service.escalation import EscalationRules
@@ -127,6 +128,16 @@ class Wiring:
     def knowledge(self) -> KnowledgeBase:
         """The FAQ knowledge base in data/faq/, read once per process."""
         return KnowledgeBase.load(self.settings.project_root / "data" / "faq")
+
+    @cached_property
+    def models(self) -> ModelRegistry:
+        """Which trained model is live (Redis), its file, rollback and the audit log."""
+        return ModelRegistry(self.redis, self.settings)
+
+    @cached_property
+    def live_knowledge(self) -> LiveKnowledge:
+        """The knowledge base of the live model, re-read when a publish or rollback changes it."""
+        return LiveKnowledge(self.models)
 
     @cached_property
     def routing_rules(self) -> RoutingRules:

@@ -15,6 +15,7 @@ from bot.knowledge.annotate import DataEditor
 from bot.knowledge.answer_suggestions import Suggester
 from bot.knowledge.base import KnowledgeBaseError, first_questions
 from bot.knowledge.inbox_groups import InboxGrouper
+from bot.knowledge.publish import Publisher
 from bot.nlu.embeddings import shared_encoder
 from bot.settings import Settings
 from bot.wiring import Wiring
@@ -25,6 +26,7 @@ from console import (
     handoff_routes,
     inbox_routes,
     pages,
+    publish_routes,
     stream,
     ticket_routes,
     tool_routes,
@@ -106,11 +108,13 @@ def create_app(
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     password_cost: int = DEFAULT_COST,
     wiring: Wiring | None = None,
+    publisher: Publisher | None = None,
 ) -> web.Application:
     """Build the console application for ``settings`` (no I/O until it starts).
 
     ``password_cost`` is the scrypt cost for passwords set by this process (tests lower it);
-    ``wiring`` is the process's composition root (built from ``settings`` when not given).
+    ``wiring`` is the process's composition root (built from ``settings`` when not given);
+    ``publisher`` trains and scores models (tests give one with stand-in training and scores).
     """
     wiring = wiring or Wiring(settings)
     client = wiring.redis
@@ -132,6 +136,7 @@ def create_app(
     app[inbox_routes.DESK] = inbox_routes.InboxDesk(
         wiring.inbox, InboxGrouper(shared_encoder().encode), DataEditor(settings.project_root), wiring.handoffs
     )
+    app[publish_routes.PUBLISHER] = publisher or Publisher(client, settings, wiring.models)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
@@ -143,6 +148,7 @@ def create_app(
     analytics_routes.add_routes(app.router)
     ticket_routes.add_routes(app.router)
     inbox_routes.add_routes(app.router)
+    publish_routes.add_routes(app.router)
     stream.add_routes(app.router)
     pages.add_routes(app.router)
     # aiohttp 3.9 types its signals with aiosignal's older generic, which mypy reads as a

@@ -150,19 +150,26 @@ def _ensure_model_locked(settings: Settings, force: bool) -> Path:
     if not force and target.exists() and stamp.exists() and stamp.read_text().strip() == current:
         logger.info("model is up to date (%s)", target)
         return target
-    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    logger.info("training the model (inputs changed)")
+    run_rasa_train(settings, settings.models_dir, MODEL_NAME)
+    stamp.write_text(current)
+    return target
+
+
+def run_rasa_train(settings: Settings, out_dir: Path, name: str) -> Path:
+    """``rasa train`` on the current data into ``out_dir/name.tar.gz`` (derived data written first)."""
+    write_derived_data(settings)
+    out_dir.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "rasa", "train",
         "--config", str(settings.project_root / "config.yml"),
         "--domain", str(settings.project_root / "domain.yml"),
         "--data", *[str(p) for p in training_data_paths(settings)],
-        "--out", str(settings.models_dir),
-        "--fixed-model-name", MODEL_NAME,
+        "--out", str(out_dir),
+        "--fixed-model-name", name,
     ]
-    logger.info("training the model (inputs changed)")
     subprocess.run(command, check=True, cwd=settings.project_root, env=rasa_environment(settings))
-    stamp.write_text(current)
-    return target
+    return out_dir / f"{name}.tar.gz"
 
 
 def main(argv: list[str] | None = None) -> int:

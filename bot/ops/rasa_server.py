@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 _installed = False
@@ -105,6 +106,88 @@ def fill_endpoint_variables(environ: MutableMapping[str, str] = os.environ) -> N
         environ.setdefault(name, value)
 
 
+def with_model_server(argv: list[str], environ: Mapping[str, str]) -> list[str]:
+    """``argv`` with ``--endpoints`` naming a copy that adds a ``models:`` section, when a model server is set.
+
+    endpoints.yml itself has none, so a Rasa server without MODEL_SERVER_URL (or with "off") runs
+    the ``--model`` it is given, as before. With one, Rasa asks it for the live model every
+    MODEL_PULL_SECONDS with the model's ETag and loads a changed one in the background. The copy
+    names the token as ``${RASA_API_TOKEN}``: the token never lands in a file.
+    """
+    from bot.settings import Settings
+
+    settings = Settings.from_env(environ)
+    if settings.model_server_url in ("", "off"):
+        return argv
+    source, rest = Path("endpoints.yml"), list(argv)
+    for index, arg in enumerate(argv):
+        if arg == "--endpoints" and index + 1 < len(argv):
+            source, rest = Path(argv[index + 1]), argv[:index] + argv[index + 2:]
+        elif arg.startswith("--endpoints="):
+            source, rest = Path(arg.split("=", 1)[1]), argv[:index] + argv[index + 1:]
+    models = {"url": "${MODEL_SERVER_URL}", "wait_time_between_pulls": max(1, settings.model_pull_seconds)}
+    if environ.get("RASA_API_TOKEN"):
+        models["headers"] = {"Authorization": "Bearer ${RASA_API_TOKEN}"}
+    import yaml
+
+    target = settings.var_dir / "run" / f"endpoints.{os.getpid()}.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source.read_text(encoding="utf-8") + "\n" + yaml.safe_dump({"models": models}), encoding="utf-8")
+    return [*rest, "--endpoints", str(target)]
+
+
+def install_model_fallback(argv: list[str]) -> None:
+    """Until the model server answers, run the ``--model`` given, so a restart never leaves Rasa without one.
+
+    Rasa 3.6 ignores ``--model`` when endpoints name a model server; the launcher starts Rasa
+    before the console that serves models. The local model gets its ETag (make train's
+    fingerprint), so the next pull downloads only a model that differs from it.
+    """
+    from bot.knowledge.models import base_etag
+
+    local = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("--model", "-m")), None)
+    if local is None or not Path(local).is_file():
+        return
+    from rasa.core import agent as agent_module
+
+    pull = agent_module.load_from_server
+
+    async def load_from_server(agent: Any, model_server: Any) -> Any:
+        await pull(agent, model_server)
+        if not agent.is_ready():
+            agent.load_model(local, fingerprint=base_etag(Path(local)))
+        return agent
+
+    agent_module.load_from_server = load_from_server
+
+
+def install_background_model_loading() -> None:
+    """Load a model pulled from the model server in a thread, not on Rasa's event loop.
+
+    Rasa 3.6 loads it on the loop: every message waited for the whole load, 42 s in one case
+    measured here (docs/deploy.md). The download, the fingerprint and the error handling are
+    Rasa's; the new model is swapped in only once fully loaded, as before.
+    """
+    import asyncio
+    import logging
+
+    from rasa.core import agent as agent_module
+    from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
+
+    logger = logging.getLogger(agent_module.__name__)
+
+    async def update_model_from_server(model_server: Any, agent: Any) -> None:
+        with TempDirectoryPath(get_temp_dir_name()) as directory:
+            try:
+                fingerprint = await agent_module._pull_model_and_fingerprint(model_server, agent.fingerprint, directory)
+                if fingerprint:
+                    await asyncio.to_thread(agent_module._load_and_set_updated_model, agent, directory, fingerprint)
+            except Exception:  # Rasa's own policy: keep serving the loaded model and retry at the next pull
+                logger.exception("Failed to update model. The previous model will stay loaded instead.")
+
+    agent_module._update_model_from_server = update_model_from_server
+
+
 def main() -> None:
     """``rasa`` with the channels' services installed and both fixes applied; arguments as for ``rasa``."""
     limit_openmp_threads()
@@ -113,7 +196,9 @@ def main() -> None:
     install_services()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = with_token_from_env(sys.argv, os.environ)
+    sys.argv = with_model_server(with_token_from_env(sys.argv, os.environ), os.environ)
+    install_model_fallback(sys.argv)
+    install_background_model_loading()
     rasa_main()
 
 

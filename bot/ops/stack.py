@@ -189,6 +189,9 @@ def service_environment(settings: Settings, redis_url: str) -> dict[str, str]:
             "VAR_DIR": str(settings.var_dir),
             "TRACKER_RECORD_EXP": str(settings.tracker_retention_days * 86400),
             "PYTHONUNBUFFERED": "1",
+            # Rasa servers fetch the live model from the console (bot/ops/rasa_server.py: with_model_server).
+            "MODEL_SERVER_URL": settings.model_server_url or f"http://127.0.0.1:{settings.console_port}/models/current",
+            "MODEL_PULL_SECONDS": str(settings.model_pull_seconds),
         }
     )
     return env

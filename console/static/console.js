@@ -209,7 +209,10 @@
     if (id === "stats-view") loadStats().catch(failed);
     if (id === "analytics-view") loadAnalytics().catch(failed);
     if (id === "tickets-view") loadTickets().catch(failed);
-    if (id === "inbox-view") loadInbox().catch(failed);
+    if (id === "inbox-view") {
+      loadInbox().catch(failed);
+      loadPublish().catch(failed);
+    }
   }
 
   // ---- live updates --------------------------------------------------------------------
@@ -930,6 +933,49 @@
     show($("#inbox-problems"), true);
   }
 
+  // ---- publishing models (editors start; supervisors override and roll back) ------------
+  const PUBLISH_STATES = {
+    running: "进行中 Running", live: "已上线 Live", refused: "未通过 Refused", failed: "失败 Failed",
+  };
+
+  function scoreRows(live, candidate) {
+    const rows = [["", "当前 Live", "候选 Candidate"]];
+    for (const language of Object.keys(live.intent_accuracy)) {
+      rows.push(["意图准确率 Intent accuracy " + language, live.intent_accuracy[language], candidate.intent_accuracy[language]]);
+      rows.push(["投诉召回 Complaint recall " + language, live.complaint_recall[language], candidate.complaint_recall[language]]);
+    }
+    rows.push(["高优先级召回 High-priority recall", live.high_recall, candidate.high_recall]);
+    return rows.map((cells) => el("tr", {}, ...cells.map((cell) => el("td", {
+      text: typeof cell === "number" ? cell.toFixed(3) : String(cell === undefined ? "—" : cell),
+    }))));
+  }
+
+  async function loadPublish() {
+    const data = await api("GET", "/api/publish");
+    const job = data.job;
+    let line = "当前模型 Live model: " + data.live;
+    if (job) line += " · " + job.id + " " + (PUBLISH_STATES[job.state] || job.state) + (job.state === "running" ? " (" + job.phase + ")" : "");
+    if (job && job.error) line += " · " + job.error;
+    $("#publish-state").textContent = line;
+    $("#publish-start").disabled = data.running;
+    const scored = job && job.live_scores && job.candidate_scores;
+    if (scored) $("#publish-scores").replaceChildren(...scoreRows(job.live_scores, job.candidate_scores));
+    show($("#publish-scores"), Boolean(scored));
+    const problems = (job && job.state === "refused" && job.problems) || [];
+    $("#publish-problems").replaceChildren(...problems.map((problem) => el("li", { text: problem })));
+    show($("#publish-problems"), problems.length > 0);
+    show($("#publish-supervisor"), state.me.role === "supervisor");
+    $("#publish-override").disabled = !(job && job.state === "refused");
+    $("#publish-rollback").disabled = data.running || !data.previous;
+    clearTimeout(loadPublish.timer);
+    if (data.running) loadPublish.timer = setTimeout(() => loadPublish().catch(failed), 3000);
+  }
+
+  async function publishAction(path, body) {
+    await api("POST", path, body);
+    await loadPublish();
+  }
+
   // ---- wiring --------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
     $("#login-form").addEventListener("submit", logIn);
@@ -956,6 +1002,11 @@
     $("#ticket-assign").addEventListener("click", () => assignTicket().catch(failed));
     $("#inbox-refresh").addEventListener("click", () => loadInbox().catch(failed));
     $("#inbox-form").addEventListener("submit", (event) => saveInbox(event).catch(failed));
+    $("#publish-start").addEventListener("click", () => publishAction("/api/publish").catch(failed));
+    $("#publish-override").addEventListener("click", () =>
+      publishAction("/api/publish/override", { note: $("#publish-note").value }).catch(failed));
+    $("#publish-rollback").addEventListener("click", () =>
+      publishAction("/api/models/rollback", { note: $("#publish-note").value }).catch(failed));
     $("#inbox-action").addEventListener("change", () => {
       const action = $("#inbox-action").value;
       show($("#inbox-intent"), action === "intent");
