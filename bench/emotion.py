@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.knowledge.nlu_eval import precision_recall
 from bot.nlu import emotion_model
 from bot.nlu.embeddings import shared_encoder
 from bot.nlu.emotion_data import EmotionExample, load_examples
@@ -54,10 +55,8 @@ class CachedEncoder:
 
 def angry_figures(pairs: list[tuple[str, str]]) -> dict[str, float]:
     """Precision and recall of "angry" and accuracy over (true, predicted) pairs."""
-    hit = sum(1 for t, p in pairs if t == p == "angry")
-    said = sum(1 for _, p in pairs if p == "angry")
-    were = sum(1 for t, _ in pairs if t == "angry")
-    return {"angry_precision": round(hit / said, 3) if said else 0.0, "angry_recall": round(hit / were, 3) if were else 0.0,
+    precision, recall, _ = precision_recall(pairs, "angry")
+    return {"angry_precision": round(precision, 3), "angry_recall": round(recall, 3),
             "accuracy": round(sum(1 for t, p in pairs if t == p) / len(pairs), 3) if pairs else 0.0, "n": len(pairs)}
 
 

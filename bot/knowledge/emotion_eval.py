@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge.nlu_eval import precision_recall
 from bot.nlu.emotion_data import EmotionExample, load_file
 from bot.service.emotion import EMOTIONS, emotion_of
 from bot.service.escalation import EscalationRules
@@ -40,25 +41,18 @@ class EmotionScore:
     errors: list[tuple[str, str, str, float]] = field(default_factory=list)  # text, true, predicted, score
 
 
-def _precision_recall(pairs: Sequence[tuple[str, str]], label: str) -> tuple[float, float, int]:
-    hit = sum(1 for t, p in pairs if t == p == label)
-    said = sum(1 for _, p in pairs if p == label)
-    were = sum(1 for t, _ in pairs if t == label)
-    return (hit / said if said else 0.0), (hit / were if were else 0.0), were
-
-
 def score(rows: Sequence[tuple[str, str, str, float]], min_score: float) -> EmotionScore:
     """Figures from (text, true label, predicted label, score) rows; ``NO_READING`` when the parse had none."""
     pairs = [(true, predicted) for _, true, predicted, _ in rows]
     per_label = {}
     for label in EMOTIONS:
-        precision, recall, support = _precision_recall(pairs, label)
+        precision, recall, support = precision_recall(pairs, label)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label[label] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": support}
-    precision, recall, _ = _precision_recall(pairs, "angry")
+    precision, recall, _ = precision_recall(pairs, "angry")
     escalated = [(true, predicted if predicted != "angry" or value >= min_score else "below_min_score")
                  for _, true, predicted, value in rows]
-    escalation_precision, escalation_recall, _ = _precision_recall(escalated, "angry")
+    escalation_precision, escalation_recall, _ = precision_recall(escalated, "angry")
     return EmotionScore(
         examples=len(rows),
         accuracy=sum(1 for t, p in pairs if t == p) / len(rows) if rows else 0.0,

@@ -15,6 +15,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ class LanguageScore:
     matrix: list[list[int]] = field(default_factory=list)
 
 
-def precision_recall(pairs: list[tuple[str, str]], label: str) -> tuple[float, float, int]:
+def precision_recall(pairs: Sequence[tuple[str, str]], label: str) -> tuple[float, float, int]:
     """Unrounded precision and recall of ``label`` among (true, predicted) pairs, and its support."""
     true_positive = sum(1 for t, p in pairs if t == label and p == label)
     predicted = sum(1 for _, p in pairs if p == label)
