@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from bot.ops.stack import Service, service_environment
 from bot.settings import Settings
 from tests.conftest import free_port
 
@@ -107,3 +109,16 @@ def log_in_to_console(
 def console_errors(page: Page) -> list[str]:
     """The error messages the console page has shown so far."""
     return page.evaluate("window.__consoleErrors")
+
+
+@contextmanager
+def running_console(settings: Settings, redis_url: str) -> Iterator[None]:
+    """The console process alone on ``redis_url`` (no Rasa), healthy until the block ends."""
+    service = Service("agent console", [sys.executable, "-m", "console"],
+                      f"http://127.0.0.1:{settings.console_port}/healthz", settings.var_dir / "logs" / "console.log")
+    service.start(service_environment(settings, redis_url), settings.project_root)
+    try:
+        service.wait_healthy(60, threading.Event())
+        yield
+    finally:
+        service.stop()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import threading
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -17,12 +15,11 @@ import redis
 from playwright.sync_api import Locator, Page, Route, expect
 
 from bot.knowledge.base import KnowledgeBase, first_questions
-from bot.ops.stack import Service, service_environment
 from bot.service.labels import Labels
 from bot.settings import PROJECT_ROOT, Settings
 from console.users import UserStore
 from tests.bot.analytics.history_builder import build_week
-from tests.browser.pages import console_errors, log_in_to_console
+from tests.browser.pages import console_errors, log_in_to_console, running_console
 
 pytestmark = pytest.mark.slow
 
@@ -91,15 +88,8 @@ def console(settings: Settings, embedded_redis) -> Iterator[Settings]:
         users.add(AGENT, PASSWORD, "agent")
     finally:
         client.close()
-    port = settings.console_port
-    service = Service("agent console", [sys.executable, "-m", "console"],
-                      f"http://127.0.0.1:{port}/healthz", settings.var_dir / "logs" / "console.log")
-    service.start(service_environment(settings, embedded_redis.url), settings.project_root)
-    try:
-        service.wait_healthy(60, threading.Event())
+    with running_console(settings, embedded_redis.url):
         yield settings
-    finally:
-        service.stop()
 
 
 def bar_rows(page: Page, chart: str) -> list[tuple[str, int]]:

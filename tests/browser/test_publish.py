@@ -4,8 +4,6 @@ publisher leaves it (training and scoring are tested in tests/bot/knowledge/test
 from __future__ import annotations
 
 import json
-import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,10 +13,9 @@ from playwright.sync_api import expect
 from bot.knowledge.models import BASE_ID, ModelRegistry
 from bot.knowledge.publish import JOB
 from bot.knowledge.training import model_path
-from bot.ops.stack import Service, service_environment
 from bot.settings import Settings
 from console.users import UserStore
-from tests.browser.pages import console_errors, log_in_to_console
+from tests.browser.pages import console_errors, log_in_to_console, running_console
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +28,10 @@ WORSE = {"intent_accuracy": {"zh": 0.90, "en": 0.93}, "complaint_recall": {"zh":
 def console(settings: Settings, embedded_redis) -> Iterator[tuple[Settings, redis.Redis]]:
     client = redis.Redis.from_url(embedded_redis.url, decode_responses=True)
     UserStore(client, cost=2 ** 8).add("boss", PASSWORD, "supervisor", "主管")
-    port = settings.console_port
-    service = Service("agent console", [sys.executable, "-m", "console"],
-                      f"http://127.0.0.1:{port}/healthz", settings.var_dir / "logs" / "console.log")
-    service.start(service_environment(settings, embedded_redis.url), settings.project_root)
     try:
-        service.wait_healthy(60, threading.Event())
-        yield settings, client
+        with running_console(settings, embedded_redis.url):
+            yield settings, client
     finally:
-        service.stop()
         client.close()
 
 

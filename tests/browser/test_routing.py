@@ -5,8 +5,6 @@ embedded Redis, where the handoffs are opened as the action server would.
 """
 from __future__ import annotations
 
-import sys
-import threading
 import time
 from collections.abc import Iterator
 
@@ -16,10 +14,9 @@ from playwright.sync_api import expect
 
 from bot.handoff.presence import AgentPresence
 from bot.handoff.store import HandoffRecord, HandoffStore, Turn
-from bot.ops.stack import Service, service_environment
 from bot.settings import Settings
 from console.users import UserStore
-from tests.browser.pages import console_errors, log_in_to_console
+from tests.browser.pages import console_errors, log_in_to_console, running_console
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +50,8 @@ def console(settings: Settings, embedded_redis) -> Iterator[Settings]:
         open_handoff(store, "zh-user", "zh", "转人工", ("regulator_or_press_threat",))
     finally:
         client.close()
-    port = settings.console_port
-    service = Service("agent console", [sys.executable, "-m", "console"],
-                      f"http://127.0.0.1:{port}/healthz", settings.var_dir / "logs" / "console.log")
-    service.start(service_environment(settings, embedded_redis.url), settings.project_root)
-    try:
-        service.wait_healthy(60, threading.Event())
+    with running_console(settings, embedded_redis.url):
         yield settings
-    finally:
-        service.stop()
 
 
 def test_each_agent_sees_why_a_handoff_is_in_their_queue_and_can_change_their_languages(console, new_context, screenshots):

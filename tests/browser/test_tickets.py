@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,13 +14,12 @@ from playwright.sync_api import expect
 
 from bot.handoff.outbox import stream_key
 from bot.handoff.reach import UserReach
-from bot.ops.stack import Service, service_environment
 from bot.service import ticket_tags
 from bot.service.ticket_rules import TicketRules
 from bot.service.tickets import TicketStore
 from bot.settings import Settings
 from console.users import UserStore
-from tests.browser.pages import console_errors, log_in_to_console
+from tests.browser.pages import console_errors, log_in_to_console, running_console
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +32,10 @@ def console(settings: Settings, embedded_redis) -> Iterator[tuple[Settings, redi
     users = UserStore(client, cost=2 ** 8)
     users.add("qa1", PASSWORD, "agent", "品控小李")
     users.set_teams("qa1", ["quality"])
-    port = settings.console_port
-    service = Service("agent console", [sys.executable, "-m", "console"],
-                      f"http://127.0.0.1:{port}/healthz", settings.var_dir / "logs" / "console.log")
-    service.start(service_environment(settings, embedded_redis.url), settings.project_root)
     try:
-        service.wait_healthy(60, threading.Event())
-        yield settings, client
+        with running_console(settings, embedded_redis.url):
+            yield settings, client
     finally:
-        service.stop()
         client.close()
 
 
