@@ -1,20 +1,22 @@
-"""Choose between intent classifiers without the test set: ``python -m bench.nlu_cv``.
+"""What each intent classifier buys, without the test set: ``python -m bench.nlu_cv``.
 
 k-fold cross-validation on the project's own training data (data/nlu and the knowledge base's
 questions), with fixed folds so every variant sees the same splits. Variants of config.yml:
 
-- ``diet``: DIETClassifier alone (LinearIntentClassifier removed);
-- ``linear``: LinearIntentClassifier alone (``diet_weight: 0``);
-- ``blend``: config.yml as it is.
+- ``linear``: config.yml as it is (LinearIntentClassifier picks intents and FAQ entries alone);
+- ``blend``: with DIETClassifier and the ResponseSelector put back as they were until
+  2026-11-29, each with a tenth of the vote (``diet_weight``, ``selector_weight`` 0.1);
+- ``diet``: DIETClassifier and the ResponseSelector without the linear classifier (Rasa's own).
 
 Per fold, the first variant trains everything; the others reuse Rasa's cache for every
-component whose inputs did not change, so only the changed classifier retrains. Prints intent
-accuracy, complaint precision / recall and fallback rate per variant and fold, and their means.
+component whose inputs did not change, so only the changed classifiers retrain. Prints intent
+accuracy, complaint precision / recall, FAQ entry accuracy, fallback rate and training seconds
+per variant and fold, and their means.
 
 With both ``linear`` and ``diet`` run, it then re-scores their rankings, blended offline, for
-other shares of DIET and other fallback settings (``sweep``): what config.yml's
-``diet_weight`` and FallbackClassifier thresholds were chosen from. Offline blending uses the
-top ten intents of each ranking, as Rasa passes them on.
+other shares of DIET and other fallback settings (``sweep``): what the share of DIET and the
+FallbackClassifier thresholds were chosen from. Offline blending uses the top ten intents of
+each ranking, as Rasa passes them on.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,17 +39,34 @@ from bot.settings import Settings
 
 LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
 COMPLAINT = "complaint"
+# The two neural components config.yml had until 2026-11-29, with their settings then.
+DIET_STEP = {"name": "DIETClassifier", "epochs": 80, "number_of_transformer_layers": 1, "transformer_size": 128,
+             "entity_recognition": False, "constrain_similarities": True, "random_seed": 42}
+SELECTOR_STEP = {"name": "ResponseSelector", "retrieval_intent": "faq", "epochs": 80,
+                 "constrain_similarities": True, "random_seed": 42}
+NEURAL = (DIET_STEP["name"], SELECTOR_STEP["name"])
 
 
-def _without_linear(config: dict) -> dict:
-    return {**config, "pipeline": [step for step in config["pipeline"] if step["name"] != LINEAR]}
+def with_neural(config: dict, share: float = 0.1) -> dict:
+    """config.yml with DIET and the ResponseSelector before the linear classifier, ``share`` of the vote each."""
+    pipeline: list[dict] = []
+    for step in config["pipeline"]:
+        if step["name"] in NEURAL:
+            continue
+        if step["name"] == LINEAR:
+            pipeline += [dict(DIET_STEP), dict(SELECTOR_STEP), dict(step, diet_weight=share, selector_weight=share)]
+        else:
+            pipeline.append(step)
+    return {**config, "pipeline": pipeline}
 
 
-def _linear_alone(config: dict) -> dict:
-    return {**config, "pipeline": [dict(step, diet_weight=0.0) if step["name"] == LINEAR else step for step in config["pipeline"]]}
+def neural_alone(config: dict) -> dict:
+    """DIET and the ResponseSelector where the linear classifier was: Rasa's own pipeline."""
+    blended = with_neural(config)
+    return {**blended, "pipeline": [step for step in blended["pipeline"] if step["name"] != LINEAR]}
 
 
-VARIANTS: dict[str, Callable[[dict], dict]] = {"blend": lambda config: config, "linear": _linear_alone, "diet": _without_linear}
+VARIANTS: dict[str, Callable[[dict], dict]] = {"linear": lambda config: config, "blend": with_neural, "diet": neural_alone}
 
 
 def load_examples(settings: Settings):
@@ -106,6 +126,20 @@ def score(truth: list[str], predicted: list[str | None]) -> dict[str, float]:
     }
 
 
+def entry_accuracy(truth_entries: list[str | None], predicted_entries: list[str | None]) -> float:
+    """Of the FAQ questions (a true entry), the share answered with that entry."""
+    pairs = [(t, p) for t, p in zip(truth_entries, predicted_entries, strict=False) if t]
+    return sum(1 for t, p in pairs if t == p) / len(pairs) if pairs else 0.0
+
+
+def chosen_entry(parse: dict) -> str | None:
+    """The FAQ entry a parse answers with: only when its intent is ``faq``."""
+    if intent_name(parse) != "faq":
+        return None
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    return (selector.get("response") or {}).get("intent_response_key")
+
+
 Ranking = list[tuple[str, float]]
 SWEEP_WEIGHTS = (0.0, 0.1, 0.2, 0.5)
 SWEEP_FALLBACKS = ((0.0, 0.0), (0.25, 0.02), (0.3, 0.05), (0.5, 0.05))
@@ -160,14 +194,19 @@ def main(argv: list[str] | None = None) -> int:
         train_file = write_fold(data, train_examples, out / f"fold-{number}.yml")
         texts = [m.get("text") for m in test_examples]
         truth = [m.get("intent") for m in test_examples]
+        truth_entries = [m.get("intent_response_key") for m in test_examples]
         all_truth += truth
         for variant in args.variants:
             config_file = out / f"config-{variant}.yml"
             config_file.write_text(yaml.safe_dump(VARIANTS[variant](config), allow_unicode=True, sort_keys=False), encoding="utf-8")
+            started = time.perf_counter()
             model = train_nlu(str(config_file), str(train_file), str(out), fixed_model_name=f"{variant}-{number}")
+            trained_in = time.perf_counter() - started
             parses, _ = asyncio.run(parse_texts(model, texts))
             rankings[variant] += [ranking(parse) for parse in parses]
             figures = score(truth, [intent_name(parse) for parse in parses])
+            figures["FAQ entry"] = entry_accuracy(truth_entries, [chosen_entry(parse) for parse in parses])
+            figures["train s"] = trained_in
             results[variant].append(figures)
             print(f"fold {number} {variant:7s}", "  ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
     for variant, rows in results.items():

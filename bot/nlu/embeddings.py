@@ -65,3 +65,17 @@ _shared_encoder = SentenceEncoder()
 def shared_encoder() -> SentenceEncoder:
     """The process-wide encoder, so every component and action shares one model in memory."""
     return _shared_encoder
+
+
+def encode_for_training(texts: Sequence[str]) -> np.ndarray:
+    """Vectors of training examples: read from the on-disk store under var/cache/, new ones added.
+
+    A training embeds only the texts no earlier training on this machine embedded
+    (``bot/nlu/embedding_store.py``).
+    """
+    from bot.nlu.embedding_store import EmbeddingStore, encode_with_store, store_name
+    from bot.settings import Settings
+
+    encoder = shared_encoder()
+    store = EmbeddingStore(Settings.from_env().var_dir / "cache" / store_name(), encoder.dimension)
+    return encode_with_store(texts, encoder.encode, store)

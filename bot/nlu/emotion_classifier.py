@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import emotion_data, emotion_model
-from bot.nlu.embeddings import shared_encoder
+from bot.nlu.embeddings import encode_for_training, shared_encoder
 from bot.service.emotion import PARSE_KEY
 from bot.settings import PROJECT_ROOT
 
@@ -108,7 +108,7 @@ class EmotionClassifier(GraphComponent):
         self.model = emotion_model.fit(
             texts,
             [e.label for e in examples],
-            shared_encoder().encode(texts),
+            encode_for_training(texts),
             cues_from_escalation_rules(),
             C=float(self.component_config["C"]),
             dense_weight=float(self.component_config["dense_weight"]),

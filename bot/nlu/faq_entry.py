@@ -1,10 +1,10 @@
 """Put the linear classifier's choice of FAQ entry into the message's ``response_selector`` output.
 
-Rasa's ResponseSelector picks the entry (``faq/<id>``) that ``action_answer_faq``, the analytics
-and the NLU report read. On the held-out questions it picked the right entry less often than the
-logistic regression that already scores every entry for the intent (docs/nlu.md), so the
-regression's ranking, with a share of the ResponseSelector's blended in, replaces its choice in
-the same place of the parse: nothing downstream changes.
+``action_answer_faq``, the analytics and the NLU report read the chosen entry (``faq/<id>``) where
+Rasa's ResponseSelector writes it. The logistic regression already scores every entry, and picked
+the right one more often than the ResponseSelector on the held-out questions (docs/nlu.md), so it
+writes its choice in the same place of the parse — blended with the ResponseSelector's ranking
+where one is in the pipeline, alone where none is: nothing downstream changes.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rasa.nlu.selectors.response_selector import (
     RESPONSE_SELECTOR_PROPERTY_NAME,
     RESPONSE_SELECTOR_RANKING_KEY,
     RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.constants import UTTER_PREFIX
@@ -48,9 +49,15 @@ def selector_ranking(prediction: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def retrieval_intents_of(label_probabilities: dict[str, float]) -> list[str]:
+    """The retrieval intents (``faq``) that labels such as ``faq/<id>`` belong to, sorted."""
+    return sorted({label.split(RESPONSE_IDENTIFIER_DELIMITER, 1)[0] for label in label_probabilities
+                   if RESPONSE_IDENTIFIER_DELIMITER in label})
+
+
 def replace_selection(message: Message, ranking: Ranking, retrieval_intent: str, selector: dict[str, Any]) -> None:
     """Write ``ranking`` as the selection for ``retrieval_intent``, in the ResponseSelector's format."""
-    prediction = selector[retrieval_intent]
+    prediction = selector.setdefault(retrieval_intent, {})
     key, confidence = ranking[0]
     previous = prediction.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
     same_entry = previous.get(INTENT_RESPONSE_KEY) == key
@@ -69,20 +76,24 @@ def replace_selection(message: Message, ranking: Ranking, retrieval_intent: str,
 
 def select_entries(message: Message, label_probabilities: dict[str, float], selector_weight: float,
                    blend: Blend) -> str | None:
-    """Replace the ResponseSelector's choice for every retrieval intent this model knows entries of.
+    """Choose the entry of every retrieval intent this model knows entries of.
 
-    ``blend(ours, theirs, weight)`` merges two label → probability maps into a ranking. Returns
-    the entry chosen for the last retrieval intent handled, or None if the message had no selection.
+    ``blend(ours, theirs, weight)`` merges two label → probability maps into a ranking; without a
+    ResponseSelector in the pipeline there is nothing to blend and our ranking is the choice.
+    Returns the entry chosen for the last retrieval intent handled, or None if there was none.
     """
     selector = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+    retrieval_intents = retrieval_intents_of(label_probabilities)
+    if retrieval_intents and not selector.get(RESPONSE_SELECTOR_RETRIEVAL_INTENTS):
+        selector[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = retrieval_intents
     chosen = None
-    for retrieval_intent, prediction in selector.items():
-        if not isinstance(prediction, dict):
-            continue  # "all_retrieval_intents" is a list
+    for retrieval_intent in retrieval_intents:
         ours = entries_of(retrieval_intent, label_probabilities)
         if not ours:
             continue
-        ranking = blend(ours, selector_ranking(prediction), selector_weight)
+        prediction = selector.get(retrieval_intent)
+        theirs = selector_ranking(prediction) if isinstance(prediction, dict) else {}
+        ranking = blend(ours, theirs, selector_weight if theirs else 0.0)
         replace_selection(message, ranking, retrieval_intent, selector)
         chosen = ranking[0][0]
     return chosen

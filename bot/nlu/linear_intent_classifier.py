@@ -1,13 +1,14 @@
-"""Rasa intent classifier: logistic regression on the pipeline's sentence features, blended with DIET.
+"""Rasa intent classifier: logistic regression on the pipeline's sentence features.
 
 DIET alone swung by two points of accuracy between training seeds on our two thousand
 examples, and in 3-fold cross-validation on the training data it was right 80% of the time. A
 multinomial logistic regression over the same features (tf-idf weighted word and character
-counts beside the e5 sentence vector) is deterministic and was right 93% of the time on the same
-folds; blending in a tenth of DIET's ranking kept that accuracy and slightly raised complaint
-recall. See docs/nlu.md for the figures and ``python -m bench.nlu_cv`` for how they were made.
-Placed after the ResponseSelector with ``selector_weight`` set, it also picks the FAQ entry
-(``bot/nlu/faq_entry.py``).
+counts beside the e5 sentence vector) is deterministic and was right 92% of the time on the same
+folds. It learns one class per FAQ entry, so it also picks the entry (``bot/nlu/faq_entry.py``).
+DIET and the ResponseSelector took most of the training time for a tenth of the ranking and
+were left out of config.yml (docs/performance.md); where they are in a pipeline, their rankings
+can still be blended in (``diet_weight``, ``selector_weight``), which is how ``bench.nlu_cv``
+measures what they would add.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.faq_entry import select_entries
+from bot.nlu.faq_entry import RESPONSE_SELECTOR_PROPERTY_NAME, select_entries
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +109,10 @@ class SentenceFeatures:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """Multinomial logistic regression over FAQ entries and intents; blends in DIET's ranking.
+    """Multinomial logistic regression over FAQ entries and intents; can blend in DIET's ranking.
 
     It learns one class per FAQ entry (``faq/…``) and per other intent, then adds the entries'
-    probabilities up into ``faq``. Placed after DIETClassifier, it replaces the message's
+    probabilities up into ``faq``. Placed after a DIETClassifier, it replaces the message's
     intent and ranking with ``(1 - diet_weight) × its own + diet_weight × DIET's``.
     """
 
@@ -127,8 +128,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": 10.0,  # inverse L2 strength of the logistic regression
             "dense_weight": 3.0,  # scale of the dense sentence vector beside the unit tf-idf row
             "diet_weight": 0.1,  # share of DIET's ranking in the result; 0 ignores DIET
-            # Placed after the ResponseSelector, it also chooses the FAQ entry, with this share of
-            # the ResponseSelector's ranking blended in; None leaves the ResponseSelector's choice.
+            # It chooses the FAQ entry, with this share of a ResponseSelector's ranking blended in
+            # where one ran before it; None leaves such a ResponseSelector's choice as it is.
             "selector_weight": None,
             "max_iter": 3000,
         }
@@ -280,8 +281,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             labels = self.label_probabilities(message)
             if labels is None:
                 continue
-            if selector_weight is not None:
-                select_entries(message, labels, float(selector_weight), blend_rankings)
+            if selector_weight is not None or not message.get(RESPONSE_SELECTOR_PROPERTY_NAME):
+                select_entries(message, labels, float(selector_weight or 0.0), blend_rankings)
             ours = sum_by_intent(labels)
             diet = {
                 entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])

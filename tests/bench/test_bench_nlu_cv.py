@@ -7,10 +7,13 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from bench.nlu_cv import (
     LINEAR,
+    NEURAL,
     SWEEP_FALLBACKS,
     SWEEP_WEIGHTS,
     VARIANTS,
+    chosen_entry,
     decide,
+    entry_accuracy,
     folds,
     label,
     load_examples,
@@ -62,15 +65,26 @@ def test_scores_count_complaints_both_ways():
     assert score(["greet"], ["greet"])["complaint P"] == 0.0
 
 
-def test_variants_change_only_the_classifier():
+def test_variants_change_only_the_classifiers():
     config = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))
     names = lambda c: [step["name"] for step in c["pipeline"]]  # noqa: E731
-    assert LINEAR in names(config)
-    assert VARIANTS["blend"](config) == config
-    assert names(VARIANTS["diet"](config)) == [n for n in names(config) if n != LINEAR]
-    linear = next(s for s in VARIANTS["linear"](config)["pipeline"] if s["name"] == LINEAR)
-    assert linear["diet_weight"] == 0.0
-    assert next(s for s in config["pipeline"] if s["name"] == LINEAR)["diet_weight"] > 0
+    assert LINEAR in names(config) and not set(NEURAL) & set(names(config))
+    assert VARIANTS["linear"](config) == config
+    blend = VARIANTS["blend"](config)
+    at = names(config).index(LINEAR)
+    assert names(blend) == [*names(config)[:at], *NEURAL, LINEAR, *names(config)[at + 1:]]
+    linear = next(s for s in blend["pipeline"] if s["name"] == LINEAR)
+    assert linear["diet_weight"] == linear["selector_weight"] == 0.1
+    assert names(VARIANTS["diet"](config)) == [n for n in names(blend) if n != LINEAR]
+    assert VARIANTS["blend"](blend) == blend  # putting them back twice adds nothing
+
+
+def test_faq_entries_are_scored_on_faq_questions_only():
+    assert entry_accuracy(["faq/a", None, "faq/b", "faq/c"], ["faq/a", "faq/x", None, "faq/b"]) == pytest.approx(1 / 3)
+    assert entry_accuracy([None], ["faq/a"]) == 0.0
+    parse = {"intent": {"name": "faq"}, "response_selector": {"faq": {"response": {"intent_response_key": "faq/a"}}}}
+    assert chosen_entry(parse) == "faq/a"
+    assert chosen_entry({**parse, "intent": {"name": "greet"}}) is None
 
 
 def test_fallback_decisions_follow_rasas_two_thresholds():

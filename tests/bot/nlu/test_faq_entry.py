@@ -1,4 +1,4 @@
-"""The linear classifier's FAQ entry replaces the ResponseSelector's choice, in its format."""
+"""The linear classifier's FAQ entry goes where the ResponseSelector writes its choice, in its format."""
 import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -58,9 +58,20 @@ def test_a_strong_enough_selector_share_can_overrule_us():
     assert select_entries(message, LABELS, 0.9, blend_rankings) == "faq/refund_time"
 
 
-def test_nothing_to_replace_without_a_selection_or_without_entries():
+def test_without_a_response_selector_our_ranking_is_the_selection():
     bare = message_with(None)
-    assert select_entries(bare, LABELS, 0.1, blend_rankings) is None and bare.get("response_selector") is None
+    assert select_entries(bare, LABELS, 0.1, blend_rankings) == "faq/invoice"
+    selector = bare.as_dict_nlu()["response_selector"]
+    assert selector["all_retrieval_intents"] == ["faq"]
+    response = selector["faq"]["response"]
+    assert response["intent_response_key"] == "faq/invoice" and response["utter_action"] == "utter_faq/invoice"
+    assert response["confidence"] == pytest.approx(0.9) and response["responses"] is None
+    assert [entry["intent_response_key"] for entry in selector["faq"]["ranking"]] == ["faq/invoice", "faq/refund_time"]
+
+
+def test_nothing_to_choose_without_entries():
+    bare = message_with(None)
+    assert select_entries(bare, {"greet": 1.0}, 0.1, blend_rankings) is None and bare.get("response_selector") is None
     message = message_with(selector_output())
     assert select_entries(message, {"greet": 1.0}, 0.1, blend_rankings) is None
     assert message.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/refund_time"

@@ -157,6 +157,13 @@ def test_after_the_response_selector_it_picks_the_faq_entry(trained, context):
     assert untouched.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/reset_password"
 
 
+def test_without_a_response_selector_it_chooses_the_faq_entry_itself(trained, context):
+    classifier, _, _, featurize = trained
+    messages = featurize(["发票去哪里开", "I need an invoice please"])
+    classifier.process(messages)
+    assert [m.get("response_selector")["faq"]["response"]["intent_response_key"] for m in messages] == ["faq/invoice"] * 2
+
+
 def test_messages_without_features_and_untrained_models_leave_the_intent_alone(trained, tmp_path, context):
     classifier, _, _, _ = trained
     bare = Message(data={TEXT: "你好", INTENT: {"name": "greet", "confidence": 0.9}})
