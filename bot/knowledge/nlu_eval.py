@@ -3,7 +3,8 @@
 Prints intent accuracy for zh and en, complaint precision and recall, how often the FAQ
 answer picked is the right entry, F1 per intent and the worst confusions, then the triage
 figures of tests/nlu/triage.yml (bot/knowledge/triage_eval.py) and the emotion figures of
-tests/nlu/emotion_*.yml (bot/knowledge/emotion_eval.py); writes a
+tests/nlu/emotion_*.yml (bot/knowledge/emotion_eval.py), then out-of-scope recall and in-scope
+loss on tests/nlu/out_of_scope_*.yml (bot/knowledge/oos_eval.py); writes a
 confusion-matrix image per language (``--plots``, default var/nlu_eval/). ``--json`` writes the
 figures to a file.
 """
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -147,10 +149,15 @@ async def _predict(model: Path, examples: list[tuple[str, str, str | None]]) -> 
 
     _quiet_rasa()
 
-    agent = Agent.load(str(model))
+    return await predict(Agent.load(str(model)), examples)
+
+
+async def predict(agent: Any, examples: list[tuple[str, str, str | None]]) -> list[tuple]:
+    """(text, true intent, true FAQ label, predicted intent, predicted FAQ label) per example, parsed by a loaded ``agent``."""
+    from bot.knowledge.batch_parse import parse_all
+
     rows = []
-    for text, intent, label in examples:
-        parsed = await agent.parse_message(text)
+    for (text, intent, label), parsed in zip(examples, parse_all(agent, [e[0] for e in examples]), strict=True):
         predicted = (parsed.get("intent") or {}).get("name")
         selector = (parsed.get("response_selector") or {}).get("faq") or {}
         predicted_label = (selector.get("response") or {}).get("intent_response_key")
@@ -204,11 +211,16 @@ def main(argv: list[str] | None = None) -> int:
 
     emotions = emotion_eval.evaluate(model)
     print("\n".join(emotion_eval.report(emotions, errors=args.errors)))
+    from bot.knowledge import oos_eval
+
+    out_of_scope = oos_eval.evaluate(model, results)
+    print("\n".join(oos_eval.report(out_of_scope, errors=args.errors)))
     print(f"({time.monotonic() - started:.0f}s)")
     if args.json:
         measured: dict[str, object] = {k: asdict(v) for k, v in results.items()}
         measured["triage"] = asdict(triaged)
         measured["emotion"] = {k: asdict(v) for k, v in emotions.items()}
+        measured["out_of_scope"] = {k: asdict(v) for k, v in out_of_scope.items()}
         args.json.write_text(json.dumps(measured, ensure_ascii=False, indent=2))
     return 0
 
