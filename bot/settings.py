@@ -169,9 +169,9 @@ class Settings:
     # Seconds between rounds of the ticket scheduler's jobs (SCHEDULER_INTERVAL_SECONDS).
     scheduler_interval_seconds: float = 30.0
     # Where Rasa servers fetch the live model (the console's /models/current; MODEL_SERVER_URL,
-    # "off": none) and how often they ask (MODEL_PULL_SECONDS).
+    # "off": none) and how often they ask (MODEL_PULL_SECONDS; an unchanged model costs a 304, so often is cheap).
     model_server_url: str = ""
-    model_pull_seconds: int = 10
+    model_pull_seconds: int = 3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -211,7 +211,7 @@ class Settings:
             routing_fallback_seconds=_wait_seconds(env, "ROUTING_FALLBACK_SECONDS"),
             scheduler_interval_seconds=_seconds(env, "SCHEDULER_INTERVAL_SECONDS", 30.0),
             model_server_url=env.get("MODEL_SERVER_URL", "").strip(),
-            model_pull_seconds=_int(env, "MODEL_PULL_SECONDS", 10),
+            model_pull_seconds=_int(env, "MODEL_PULL_SECONDS", 3),
         )
 
     @property

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 JOB = "cs:models:job"
 LEASE = "cs:models:publishing"
-SCORES = "cs:models:scores:"  # + model id: the held-out figures, computed once per model
+SCORES = "cs:models:scores:"  # + the model's ETag (its id): the held-out figures, computed once per model
 _LEASE_SECONDS = 2 * 3600
 MAX_INTENT_DROP = 0.005  # half a point of accuracy
 _SAME = 1e-9
@@ -78,11 +78,26 @@ def gate(live: Scores, candidate: Scores) -> list[str]:
 
 
 def evaluate_model(model: Path) -> Scores:
-    """Score ``model`` on tests/nlu (per language) and the triage set, in this process."""
+    """Score ``model`` on tests/nlu (per language) and the triage set, in this process.
+
+    The model is loaded once for the three sets (``make test-nlu`` loads it for each): a load
+    costs as much as parsing a whole set (docs/performance.md, "Publishing").
+    """
+    import asyncio
+
+    from rasa.core.agent import Agent
+
     from bot.knowledge import nlu_eval, triage_eval
 
-    per_language = nlu_eval.evaluate(model)
-    triaged = triage_eval.evaluate(model)
+    nlu_eval._quiet_rasa()
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> tuple[dict[str, nlu_eval.LanguageScore], triage_eval.TriageScore]:
+        per_language = {language: nlu_eval.score(await nlu_eval.predict(agent, nlu_eval.load_examples(path)))
+                        for language, path in nlu_eval.TEST_FILES.items()}
+        return per_language, triage_eval.score(await triage_eval.predict(agent, triage_eval.load_cases()))
+
+    per_language, triaged = asyncio.run(parse_all())
     return Scores(
         intent_accuracy={k: round(v.intent_accuracy, 4) for k, v in per_language.items()},
         complaint_recall={k: round(v.complaint_recall, 4) for k, v in per_language.items()},
@@ -191,11 +206,12 @@ class Publisher:
     def live_scores(self) -> Scores:
         """The live model's figures: from Redis when it was scored before, else scored now."""
         live = self.registry.live_id()
-        cached = self._redis.get(SCORES + live)
+        key = SCORES + self.registry.etag_of(live)  # the base model's changes with each make train
+        cached = self._redis.get(key)
         if cached:
             return Scores.from_dict(json.loads(cached))
         scores = self._evaluate(self.registry.path_of(live))
-        self._redis.set(SCORES + live, json.dumps(asdict(scores)))
+        self._redis.set(key, json.dumps(asdict(scores)))
         return scores
 
     def _phase(self, phase: str) -> None:

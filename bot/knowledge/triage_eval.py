@@ -172,13 +172,17 @@ def score(pairs: Sequence[tuple[Case, Outcome]]) -> TriageScore:
 
 
 async def predict(agent: Any, cases: Sequence[Case]) -> list[tuple[Case, Outcome]]:
-    """Parse every turn with a loaded Rasa ``agent`` and triage each case."""
+    """Parse every turn with a loaded Rasa ``agent`` (all at once: bot/knowledge/batch_parse.py) and triage each case."""
+    from bot.knowledge.batch_parse import parse_all
+
+    return outcomes(cases, parse_all(agent, [turn for case in cases for turn in case.turns]))
+
+
+def outcomes(cases: Sequence[Case], parses: Sequence[Mapping[str, Any]]) -> list[tuple[Case, Outcome]]:
+    """Each case with its triage, from the parses of all their turns in order."""
     rules, anger = TriageRules.load(), EscalationRules.load()
-    pairs = []
-    for case in cases:
-        parses = [await agent.parse_message(turn) for turn in case.turns]
-        pairs.append((case, outcome(rules, anger, case, parses)))
-    return pairs
+    parsed = iter(parses)
+    return [(case, outcome(rules, anger, case, [next(parsed) for _ in case.turns])) for case in cases]
 
 
 def evaluate(model: Path, path: Path = TRIAGE_SET) -> TriageScore:

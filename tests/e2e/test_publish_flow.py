@@ -2,7 +2,8 @@
 message, and a rollback switches back: one stack plus a second Rasa server, both polling the
 console's model server. The candidate is the trained model copied (no retraining here) with an
 editor's change to one answer in its knowledge base; the gate's scores are given (the gate itself:
-tests/bot/knowledge/test_publish.py)."""
+tests/bot/knowledge/test_publish.py). The last test is the editor's whole loop with a real retrain:
+a new FAQ entry saved as the console saves it, published, answered by the running stack."""
 from __future__ import annotations
 
 import json
@@ -18,12 +19,13 @@ from pathlib import Path
 import pytest
 import redis
 
+from bot.knowledge.annotate import DataEditor, NewFaq
 from bot.knowledge.models import ModelRegistry
 from bot.knowledge.publish import Publisher, Scores
 from bot.knowledge.training import model_path
 from bot.ops.credentials import write_credentials
 from bot.ops.stack import Service, Stack, build_services, service_environment
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -48,13 +50,19 @@ def _place(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _base_model(settings: Settings, trained_model: Path) -> Path:
+    """The private var/ gets the trained model as its base model."""
+    base = model_path(settings)
+    _place(trained_model, base)
+    shutil.copyfile(trained_model.with_suffix("").with_suffix(".fingerprint"), base.with_suffix("").with_suffix(".fingerprint"))
+    return base
+
+
 @pytest.fixture
 def two_rasa_servers(settings, trained_model, monkeypatch) -> Iterator[tuple[Stack, Settings]]:
     """The stack (its Rasa server is A) and Rasa server B on the same Redis, action server and console."""
     monkeypatch.setenv("SERVICE_HOURS", "00:00-24:00")
-    base = model_path(settings)  # the private var/ gets the trained model as its base model
-    _place(trained_model, base)
-    shutil.copyfile(trained_model.with_suffix("").with_suffix(".fingerprint"), base.with_suffix("").with_suffix(".fingerprint"))
+    base = _base_model(settings, trained_model)
     stack = Stack(settings, model=base)
     stack.start()
     second = replace(settings, rasa_port=free_port())
@@ -171,3 +179,71 @@ def test_publish_and_rollback_switch_both_rasa_servers_and_the_answers_with_no_f
     print(f"switched in {switched_in:.0f}s; {trickle.replies} replies, slowest {trickle.slowest:.1f}s")
     assert trickle.failures == [] and trickle.replies > 10
     assert [e.action for e in registry.audit()] == ["rollback", "publish"]
+
+
+GIFT = NewFaq(
+    faq_id="gift_wrapping",
+    zh_questions=("可以帮我把商品包成礼物吗", "有没有礼品包装服务", "礼品包装怎么收费", "送人的东西能包装一下吗",
+                  "下单时怎么选礼品包装", "能不能用礼盒包起来", "礼物包装要另外付钱吗", "可以加一张贺卡和礼品包装吗"),
+    en_questions=("can you wrap my order as a gift", "do you have a gift wrapping service", "how much is gift wrapping",
+                  "can the item be wrapped as a present", "how do I choose gift wrapping at checkout",
+                  "can you put it in a gift box", "is gift wrapping extra", "can I add a card and gift wrapping"),
+    zh_conclusion="可以在结算页勾选【礼品包装】,每件收费5元。",
+    en_conclusion="Yes: tick Gift wrapping on the checkout page; it costs 5 yuan per item.",
+    zh_reasoning="礼品包装由仓库统一处理,需要在付款前选择,付款后无法追加。",
+    en_reasoning="The warehouse wraps gifts, so it must be chosen before payment and cannot be added afterwards.",
+    zh_steps=("在购物车点击【结算】", "勾选【礼品包装】并填写贺卡内容", "确认金额后付款"),
+    en_steps=("Tap Checkout in your cart", "Tick Gift wrapping and write the card", "Check the total and pay"),
+)
+ASKED = {"zh": "能帮我做个礼品包装吗", "en": "could you gift wrap this for me"}  # not among its questions
+
+
+@pytest.fixture
+def one_rasa_server(settings, trained_model, monkeypatch) -> Iterator[Stack]:
+    """The stack with the trained model as its base model in its private var/."""
+    monkeypatch.setenv("SERVICE_HOURS", "00:00-24:00")
+    stack = Stack(settings, model=_base_model(settings, trained_model))
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_a_new_faq_entry_saved_and_published_with_a_real_retrain_is_answered_by_the_running_stack(
+        one_rasa_server, settings, tmp_path, monkeypatch):
+    # What the model is trained from, in a private copy: the project's data/ stays as it is.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("config.yml", "domain.yml", "data", "bot"):
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(source, project / name)
+    editors = replace(settings, project_root=project)  # the console's view: the stack's var/, the copy's data/
+    # Training embeds only the sentences no training on this var/ embedded before (bot/nlu/embedding_store.py):
+    # a copy of the project's store, as make publish on the project's var/ would find it.
+    (settings.var_dir / "cache").mkdir(parents=True, exist_ok=True)
+    for store in (PROJECT_ROOT / "var" / "cache").glob("*.sqlite"):
+        shutil.copyfile(store, settings.var_dir / "cache" / store.name)
+    monkeypatch.setenv("VAR_DIR", str(settings.var_dir))  # read by the training's own process
+    assert GIFT.zh_conclusion not in say(settings, "before", ASKED["zh"])
+
+    change = DataEditor(project).add_faq_entry(GIFT)
+    assert change.path == "data/faq/inbox.yml"
+    stack = one_rasa_server
+    assert stack.redis_url is not None
+    client = redis.Redis.from_url(stack.redis_url)
+    publisher = Publisher(client, editors, ModelRegistry(client, editors))
+    saved = time.monotonic()
+    status = publisher.run(publisher.begin("editor"), "editor")
+    job = status["job"]
+    assert job["state"] in ("live", "refused"), job.get("error")
+    assert job["candidate_scores"]["intent_accuracy"].keys() == {"zh", "en"}  # scored for real, both languages
+    if job["state"] == "refused":  # the gate's call on a real retrain; what is tested here is the switch
+        publisher.override("boss", f"e2e: {job['problems']}")
+    wait_for(lambda: GIFT.zh_conclusion in say(settings, f"after-{time.monotonic_ns()}", ASKED["zh"]), timeout=120)
+    print(f"save → new answer: {time.monotonic() - saved:.0f}s ({job['state']})")
+    assert GIFT.en_conclusion in say(settings, "after-en", ASKED["en"])
+    assert (tmp_path / "var" / "models" / "candidates" / f"{job['id']}.faq" / "inbox.yml").is_file()

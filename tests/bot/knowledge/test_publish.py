@@ -141,6 +141,23 @@ def test_the_live_model_is_scored_once(redis_client, settings, registry):
     assert calls.count(registry.path_of(BASE_ID)) == 1 and len(calls) == 3
 
 
+def test_the_base_model_is_scored_again_once_make_train_rewrote_it(redis_client, settings, registry):
+    calls = []
+    base = registry.path_of(BASE_ID)
+
+    def evaluate(model):
+        calls.append(model)
+        return LIVE if model == base else scores(high=0.5)  # every candidate refused: the base stays live
+
+    publisher = Publisher(redis_client, settings, registry, train=fake_train, evaluate=evaluate)
+    publisher.run(publisher.begin("ed"), "ed")
+    publisher.run(publisher.begin("ed"), "ed")
+    assert calls.count(base) == 1
+    base.with_suffix("").with_suffix(".fingerprint").write_text("other inputs")  # what make train writes
+    publisher.run(publisher.begin("ed"), "ed")
+    assert calls.count(base) == 2
+
+
 def test_rollback_puts_the_previous_model_back_in_one_step(redis_client, settings, registry):
     with pytest.raises(NoPreviousModel):
         registry.rollback("boss")

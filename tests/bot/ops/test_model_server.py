@@ -44,4 +44,4 @@ def test_rasa_reads_the_section_as_a_model_server_with_the_token_in_a_header(tmp
     model = read_endpoints_from_path(argv[-1]).model
     assert model.url == "http://console:8000/models/current"
     assert model.headers == {"Authorization": "Bearer secret-token"}
-    assert model.kwargs["wait_time_between_pulls"] == 10
+    assert model.kwargs["wait_time_between_pulls"] == 3  # MODEL_PULL_SECONDS's default
