@@ -87,6 +87,15 @@ def at_thresholds(scored: list[tuple[str, str, float]]) -> dict[str, dict[str, f
                                        for true, label, score in scored]) for t in THRESHOLDS}
 
 
+def by_language(examples: list[EmotionExample], scored: list[tuple[str, str, float]], k: int) -> dict[str, dict[str, float]]:
+    """The cross-validation figures of each language (``scored`` in the order :func:`cross_validate` returns)."""
+    order = [i for held in folds(examples, k) for i in held]
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for index, (true, label, _) in zip(order, scored, strict=True):
+        pairs.setdefault(examples[index].language, []).append((true, label))
+    return {language: angry_figures(rows) for language, rows in sorted(pairs.items())}
+
+
 def cross_validate(examples, vectors, cues, setting, k: int) -> tuple[dict[str, float], list[tuple[str, str, float]]]:
     scored = []
     for held in folds(examples, k):
@@ -122,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"examples": len(examples), "e5_seconds_uncached": round(encode_seconds, 2), "cv": []}
     for setting in settings:
         figures, scored = cross_validate(examples, vectors, cues, setting, args.folds)
-        report["cv"].append({**setting, **figures})
+        languages = by_language(examples, scored, args.folds)
+        report["cv"].append({**setting, **figures, "by_language": languages})
         print(f"cv {setting}: {figures}")
+        for language, at in languages.items():
+            print(f"    {language}: {at}")
         if setting is chosen:
             report["cv_min_score"] = at_thresholds(scored)
             for threshold, at in report["cv_min_score"].items():

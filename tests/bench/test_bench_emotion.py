@@ -1,5 +1,5 @@
 """The emotion bench's folds and figures (the model itself is tested in tests/bot/nlu)."""
-from bench.emotion import angry_figures, at_thresholds, folds
+from bench.emotion import angry_figures, at_thresholds, by_language, folds
 from bot.nlu.emotion_data import EmotionExample
 
 
@@ -20,3 +20,14 @@ def test_angry_figures_and_the_minimum_score():
     cut = at_thresholds(scored)
     assert cut["0.5"]["angry_precision"] == 0.5 and cut["0.5"]["angry_recall"] == 0.333
     assert cut["0.6"] == {"angry_precision": 1.0, "angry_recall": 0.333, "accuracy": 0.25, "n": 4}
+
+
+def test_cross_validation_figures_by_language_follow_the_fold_order():
+    examples = [EmotionExample(f"t{n}", label, language)
+                for n, (label, language) in enumerate([("angry", "zh")] * 4 + [("neutral", "en")] * 2)]
+    order = [i for part in folds(examples, 2) for i in part]
+    # Every Chinese message predicted right, every English one taken for angry.
+    scored = [(examples[i].label, "angry", 0.9) for i in order]
+    figures = by_language(examples, scored, 2)
+    assert figures["zh"] == {"angry_precision": 1.0, "angry_recall": 1.0, "accuracy": 1.0, "n": 4}
+    assert figures["en"] == {"angry_precision": 0.0, "angry_recall": 0.0, "accuracy": 0.0, "n": 2}
