@@ -132,6 +132,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # where one ran before it; None leaves such a ResponseSelector's choice as it is.
             "selector_weight": None,
             "max_iter": 3000,
+            # The regularised problem has one optimum; Newton-CG reaches it in ~17 steps where
+            # L-BFGS took ~340, 2.4 times faster on our data with the same probabilities to 2e-4
+            # (docs/performance.md). The fit is the largest part of a training.
+            "solver": "newton-cg",
         }
 
     @staticmethod
@@ -212,7 +216,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         counts = scipy.sparse.vstack([raw[0] for raw, _ in labelled]).tocsr()
         dense = np.vstack([raw[1] for raw, _ in labelled])
         self.features = SentenceFeatures(SentenceFeatures.fit_idf(counts), float(self.component_config["dense_weight"]))
-        model = LogisticRegression(C=float(self.component_config["C"]), max_iter=int(self.component_config["max_iter"]))
+        model = LogisticRegression(C=float(self.component_config["C"]), max_iter=int(self.component_config["max_iter"]),
+                                   solver=str(self.component_config["solver"]))
         model.fit(self.features.rows(counts, dense), [label for _, label in labelled])
         self.labels = [str(label) for label in model.classes_]
         self.coefficients = model.coef_
