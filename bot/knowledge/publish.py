@@ -33,7 +33,12 @@ logger = logging.getLogger(__name__)
 JOB = "cs:models:job"
 LEASE = "cs:models:publishing"
 SCORES = "cs:models:scores:"  # + the model's ETag (its id): the held-out figures, computed once per model
-_LEASE_SECONDS = 2 * 3600
+# The running publish renews its lease; one whose process died (a console killed mid-training)
+# stops renewing, and the next publish may start within LEASE_SECONDS instead of hours later.
+LEASE_SECONDS = 120
+_RENEW_EVERY = 0.25  # of the lease
+# Renew only a lease that is still ours: compare and extend in one step.
+_RENEW_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
 MAX_INTENT_DROP = 0.005  # half a point of accuracy
 _SAME = 1e-9
 
@@ -114,13 +119,14 @@ class Publisher:
 
     def __init__(self, client: redis.Redis, settings: Settings, registry: ModelRegistry,
                  train: Trainer = run_rasa_train, evaluate: Evaluator = evaluate_model,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, lease_seconds: int = LEASE_SECONDS) -> None:
         self._redis = client
         self.settings = settings
         self.registry = registry
         self._train = train
         self._evaluate = evaluate
         self._clock = clock
+        self._lease_seconds = lease_seconds
 
     def status(self) -> dict[str, Any]:
         """The latest publish: state, phase, scores side by side, decision; plus what is live."""
@@ -146,7 +152,7 @@ class Publisher:
         if not self.registry.path_of(live).is_file():
             raise PublishError(409, f"the live model {live} has no file here ({self.registry.path_of(live)}): run make train first")
         model_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._clock())) + "-" + secrets.token_hex(3)
-        if not self._redis.set(LEASE, model_id, nx=True, ex=_LEASE_SECONDS):
+        if not self._redis.set(LEASE, model_id, nx=True, ex=self._lease_seconds):
             running = as_text(self._redis.get(LEASE) or b"")
             raise PublishError(409, f"a publish is already running ({running}); wait for it to finish")
         pipe = self._redis.pipeline()
@@ -157,7 +163,9 @@ class Publisher:
         return model_id
 
     def run(self, model_id: str, who: str) -> dict[str, Any]:
-        """Train, score and decide for the job ``begin`` started; always releases the lease."""
+        """Train, score and decide for the job ``begin`` started; renews the lease meanwhile, always releases it."""
+        done = threading.Event()
+        threading.Thread(target=self._keep_lease, args=(model_id, done), name=f"publish-lease-{model_id}", daemon=True).start()
         try:
             self._phase("training")
             candidate = self._train(self.settings, self.registry.candidates_dir, model_id)
@@ -180,8 +188,16 @@ class Publisher:
             logger.exception("publish %s failed", model_id)
             self._finish("failed", {"error": f"{type(error).__name__}: {error}"[:500]})
         finally:
+            done.set()
             self._redis.delete(LEASE)
         return self.status()
+
+    def _keep_lease(self, model_id: str, done: threading.Event) -> None:
+        while not done.wait(self._lease_seconds * _RENEW_EVERY):
+            try:
+                self._redis.eval(_RENEW_IF_OURS, 1, LEASE, model_id, self._lease_seconds)
+            except redis.RedisError as error:  # Redis restarting: the next round tries again
+                logger.warning("publish %s: could not renew its lease (%s)", model_id, error)
 
     def start_in_background(self, who: str) -> str:
         """``begin`` then ``run`` in a thread; returns the candidate's id."""

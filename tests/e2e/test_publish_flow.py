@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.knowledge.annotate import DataEditor, NewFaq
+from bench.publish import NEW_ENTRY, PROBES
+from bot.knowledge.annotate import DataEditor
 from bot.knowledge.models import ModelRegistry
 from bot.knowledge.publish import Publisher, Scores
 from bot.knowledge.training import model_path
@@ -181,21 +182,9 @@ def test_publish_and_rollback_switch_both_rasa_servers_and_the_answers_with_no_f
     assert [e.action for e in registry.audit()] == ["rollback", "publish"]
 
 
-GIFT = NewFaq(
-    faq_id="gift_wrapping",
-    zh_questions=("可以帮我把商品包成礼物吗", "有没有礼品包装服务", "礼品包装怎么收费", "送人的东西能包装一下吗",
-                  "下单时怎么选礼品包装", "能不能用礼盒包起来", "礼物包装要另外付钱吗", "可以加一张贺卡和礼品包装吗"),
-    en_questions=("can you wrap my order as a gift", "do you have a gift wrapping service", "how much is gift wrapping",
-                  "can the item be wrapped as a present", "how do I choose gift wrapping at checkout",
-                  "can you put it in a gift box", "is gift wrapping extra", "can I add a card and gift wrapping"),
-    zh_conclusion="可以在结算页勾选【礼品包装】,每件收费5元。",
-    en_conclusion="Yes: tick Gift wrapping on the checkout page; it costs 5 yuan per item.",
-    zh_reasoning="礼品包装由仓库统一处理,需要在付款前选择,付款后无法追加。",
-    en_reasoning="The warehouse wraps gifts, so it must be chosen before payment and cannot be added afterwards.",
-    zh_steps=("在购物车点击【结算】", "勾选【礼品包装】并填写贺卡内容", "确认金额后付款"),
-    en_steps=("Tap Checkout in your cart", "Tick Gift wrapping and write the card", "Check the total and pay"),
-)
-ASKED = {"zh": "能帮我做个礼品包装吗", "en": "could you gift wrap this for me"}  # not among its questions
+# The entry and the questions asked of it are bench.publish's: neither question is among its examples.
+GIFT = NEW_ENTRY
+ASKED = {language: question for language, (question, _) in PROBES.items()}
 
 
 @pytest.fixture

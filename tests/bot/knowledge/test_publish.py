@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,32 @@ def test_a_second_publish_while_one_runs_is_refused_and_changes_nothing(redis_cl
         release.set()
         worker.join(10)
     assert publisher.status()["job"]["state"] == "live"
+
+
+def test_a_running_publish_keeps_its_lease_and_a_dead_ones_runs_out(redis_client, settings, registry):
+    release = threading.Event()
+
+    def slow_train(settings, out_dir, name):
+        release.wait(10)
+        return fake_train(settings, out_dir, name)
+
+    publisher = Publisher(redis_client, settings, registry, train=slow_train, evaluate=lambda _: LIVE, lease_seconds=1)
+    first = publisher.begin("ed")
+    worker = threading.Thread(target=publisher.run, args=(first, "ed"))
+    worker.start()
+    try:
+        time.sleep(2.0)  # twice the lease: still held, renewed by the running publish
+        with pytest.raises(PublishError) as busy:
+            publisher.begin("other")
+        assert busy.value.status == 409
+    finally:
+        release.set()
+        worker.join(10)
+    orphan = publisher.begin("ed")  # begun, then its process "died": nobody runs or renews it
+    with pytest.raises(PublishError):
+        publisher.begin("other")
+    time.sleep(1.5)
+    assert not publisher.is_running() and publisher.begin("other") != orphan
 
 
 def test_a_failed_training_ends_the_job_and_frees_the_lease(redis_client, settings, registry):
