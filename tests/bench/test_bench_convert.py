@@ -32,14 +32,20 @@ def test_any_text_converts_to_readable_rasa_yaml(tmp_path_factory, texts):
 
 def test_the_benchmark_config_can_leave_components_out(tmp_path):
     from bench.nlu.run import nlu_config
+    from bench.nlu_cv import with_neural
     from bot.settings import PROJECT_ROOT
 
     def names(path):
         return [step["name"] for step in yaml.safe_load(path.read_text(encoding="utf-8"))["pipeline"]]
 
-    full = names(nlu_config(PROJECT_ROOT / "config.yml", tmp_path / "a.yml", keep_response_selector=True))
+    # config.yml with DIET and the ResponseSelector put back, as a pipeline that has both
+    project = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    neural = tmp_path / "neural.yml"
+    neural.write_text(yaml.safe_dump(with_neural(project), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    full = names(nlu_config(neural, tmp_path / "a.yml", keep_response_selector=True))
     assert "DIETClassifier" in full and "ResponseSelector" in full
-    lean = names(nlu_config(PROJECT_ROOT / "config.yml", tmp_path / "b.yml", keep_response_selector=False,
-                            drop=["DIETClassifier"]))
+    lean = names(nlu_config(neural, tmp_path / "b.yml", keep_response_selector=False, drop=["DIETClassifier"]))
     assert lean == [name for name in full if name not in ("DIETClassifier", "ResponseSelector")]
+    assert names(nlu_config(PROJECT_ROOT / "config.yml", tmp_path / "c.yml", keep_response_selector=True)) == [
+        step["name"] for step in project["pipeline"]]
     assert "policies" not in yaml.safe_load((tmp_path / "b.yml").read_text(encoding="utf-8"))
