@@ -7,7 +7,6 @@ precision, recall and F1 of every label, and the mistakes with ``errors``.
 """
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,16 +65,17 @@ def score(rows: Sequence[tuple[str, str, str, float]], min_score: float) -> Emot
     )
 
 
-async def _predict(model: Path, examples: Sequence[EmotionExample]) -> list[tuple[str, str, str, float]]:
+def _predict(model: Path, examples: Sequence[EmotionExample]) -> list[tuple[str, str, str, float]]:
     from rasa.core.agent import Agent
 
+    from bot.knowledge.batch_parse import parse_all
     from bot.knowledge.nlu_eval import _quiet_rasa
 
     _quiet_rasa()
     agent = Agent.load(str(model))
     rows = []
-    for example in examples:
-        reading = emotion_of(await agent.parse_message(example.text))
+    for example, parsed in zip(examples, parse_all(agent, [e.text for e in examples]), strict=True):
+        reading = emotion_of(parsed)
         rows.append((example.text, example.label, reading.label if reading else NO_READING, reading.score if reading else 0.0))
     return rows
 
@@ -84,7 +84,7 @@ def evaluate(model: Path, files: dict[str, Path] = HELD_OUT) -> dict[str, Emotio
     """Score ``model`` on each language's file, and on all of them pooled (``all``)."""
     min_score = EscalationRules.load().anger_min_score
     by_language = {language: load_file(path) for language, path in files.items()}
-    rows = asyncio.run(_predict(model, [e for examples in by_language.values() for e in examples]))
+    rows = _predict(model, [e for examples in by_language.values() for e in examples])
     results, start = {}, 0
     for language, examples in by_language.items():
         results[language] = score(rows[start:start + len(examples)], min_score)
