@@ -32,6 +32,7 @@ import yaml
 
 from bench.nlu.run import intent_name, parse_texts
 from bench.output import write_json
+from bot.knowledge.base import FAQ_INTENT, selected_entry
 from bot.knowledge.nlu_eval import precision_recall
 from bot.knowledge.training import rasa_environment, write_derived_data
 from bot.nlu.linear_intent_classifier import blend_rankings
@@ -134,10 +135,7 @@ def entry_accuracy(truth_entries: list[str | None], predicted_entries: list[str 
 
 def chosen_entry(parse: dict) -> str | None:
     """The FAQ entry a parse answers with: only when its intent is ``faq``."""
-    if intent_name(parse) != "faq":
-        return None
-    selector = (parse.get("response_selector") or {}).get("faq") or {}
-    return (selector.get("response") or {}).get("intent_response_key")
+    return selected_entry(parse) if intent_name(parse) == FAQ_INTENT else None
 
 
 Ranking = list[tuple[str, float]]

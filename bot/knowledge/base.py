@@ -16,6 +16,12 @@ from bot.datafiles.yaml_shapes import TEXT, Fields, ListOf, load_checked
 from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 FAQ_INTENT = "faq"
+
+
+def selected_entry(parse_data: Mapping[str, Any]) -> str | None:
+    """The ``faq/<id>`` entry a Rasa parse chose (where the ResponseSelector writes it), if any."""
+    selector = (parse_data.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    return (selector.get("response") or {}).get("intent_response_key")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARTS = ("questions", "conclusion", "reasoning", "steps")
 _ANSWER = Fields({"questions": ListOf(TEXT), "conclusion": TEXT, "reasoning": TEXT, "steps": ListOf(TEXT)},

@@ -154,14 +154,13 @@ async def _predict(model: Path, examples: list[tuple[str, str, str | None]]) -> 
 
 async def predict(agent: Any, examples: list[tuple[str, str, str | None]]) -> list[tuple]:
     """(text, true intent, true FAQ label, predicted intent, predicted FAQ label) per example, parsed by a loaded ``agent``."""
+    from bot.knowledge.base import selected_entry
     from bot.knowledge.batch_parse import parse_all
 
     rows = []
     for (text, intent, label), parsed in zip(examples, parse_all(agent, [e[0] for e in examples]), strict=True):
         predicted = (parsed.get("intent") or {}).get("name")
-        selector = (parsed.get("response_selector") or {}).get("faq") or {}
-        predicted_label = (selector.get("response") or {}).get("intent_response_key")
-        rows.append((text, intent, label, predicted, predicted_label))
+        rows.append((text, intent, label, predicted, selected_entry(parsed)))
     return rows
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from bot.knowledge.base import FAQ_INTENT, selected_entry
 from bot.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ HELD_OUT = {"zh": _TESTS / "out_of_scope_zh.yml", "en": _TESTS / "out_of_scope_e
 DEVELOPMENT = _TESTS / "out_of_scope_dev.yml"
 # What the bot answers with the fallback reply or utter_out_of_scope, both offering a person.
 OUT_OF_SCOPE_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
-FAQ_INTENT = "faq"
 
 
 @dataclass
@@ -88,9 +88,7 @@ def predict(agent: Any, messages: Sequence[str]) -> list[tuple[str, str, str | N
 
     rows = []
     for text, parsed in zip(messages, parse_all(agent, list(messages)), strict=True):
-        selector = (parsed.get("response_selector") or {}).get(FAQ_INTENT) or {}
-        entry = (selector.get("response") or {}).get("intent_response_key")
-        rows.append((text, (parsed.get("intent") or {}).get("name") or "", entry))
+        rows.append((text, (parsed.get("intent") or {}).get("name") or "", selected_entry(parsed)))
     return rows
 
 

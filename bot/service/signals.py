@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.knowledge.base import FAQ_INTENT, selected_entry
 from bot.service.emotion import emotion_of
 from bot.service.escalation import Signals
 from bot.service.triage import Triage, more_serious
@@ -30,9 +31,8 @@ def _intent(event: Mapping[str, Any]) -> str | None:
 def problem_label(parse_data: Mapping[str, Any], requests: Iterable[str]) -> str:
     """The request a message is about: ``faq/<id>`` for a FAQ, the intent for other requests, else ''."""
     intent = (parse_data.get("intent") or {}).get("name") or ""
-    if intent == "faq":
-        key = (((parse_data.get("response_selector") or {}).get("faq") or {}).get("response") or {}).get("intent_response_key")
-        return key or "faq"
+    if intent == FAQ_INTENT:
+        return selected_entry(parse_data) or FAQ_INTENT
     return intent if intent in requests else ""
 
 
