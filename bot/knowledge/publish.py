@@ -25,6 +25,7 @@ import redis
 
 from bot.knowledge.models import ModelRegistry, NoPreviousModel
 from bot.knowledge.training import run_rasa_train
+from bot.redis_lease import Lease
 from bot.redis_text import as_text
 from bot.settings import Settings
 
@@ -37,8 +38,6 @@ SCORES = "cs:models:scores:"  # + the model's ETag (its id): the held-out figure
 # stops renewing, and the next publish may start within LEASE_SECONDS instead of hours later.
 LEASE_SECONDS = 120
 _RENEW_EVERY = 0.25  # of the lease
-# Renew only a lease that is still ours: compare and extend in one step.
-_RENEW_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
 MAX_INTENT_DROP = 0.005  # half a point of accuracy
 _SAME = 1e-9
 
@@ -152,7 +151,7 @@ class Publisher:
         if not self.registry.path_of(live).is_file():
             raise PublishError(409, f"the live model {live} has no file here ({self.registry.path_of(live)}): run make train first")
         model_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._clock())) + "-" + secrets.token_hex(3)
-        if not self._redis.set(LEASE, model_id, nx=True, ex=self._lease_seconds):
+        if not self._lease(model_id).hold():
             running = as_text(self._redis.get(LEASE) or b"")
             raise PublishError(409, f"a publish is already running ({running}); wait for it to finish")
         pipe = self._redis.pipeline()
@@ -189,13 +188,17 @@ class Publisher:
             self._finish("failed", {"error": f"{type(error).__name__}: {error}"[:500]})
         finally:
             done.set()
-            self._redis.delete(LEASE)
+            self._lease(model_id).release()
         return self.status()
 
+    def _lease(self, model_id: str) -> Lease:
+        return Lease(self._redis, model_id, self._lease_seconds, LEASE)
+
     def _keep_lease(self, model_id: str, done: threading.Event) -> None:
+        lease = self._lease(model_id)
         while not done.wait(self._lease_seconds * _RENEW_EVERY):
             try:
-                self._redis.eval(_RENEW_IF_OURS, 1, LEASE, model_id, self._lease_seconds)
+                lease.hold()
             except redis.RedisError as error:  # Redis restarting: the next round tries again
                 logger.warning("publish %s: could not renew its lease (%s)", model_id, error)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from bot import log_masking
+from bot import log_masking, redis_lease
 from bot.clock import utcnow
 from bot.handoff.reach import UserReach
 from bot.service.ticket_messages import STATUS_RESPONSES, ResponseTemplates
@@ -38,8 +38,6 @@ from bot.wiring import Wiring
 logger = logging.getLogger(__name__)
 
 LEASE_KEY = "cs:scheduler:lease"
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 def holder_name() -> str:
@@ -47,24 +45,11 @@ def holder_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Lease:
-    """A lease in Redis that one holder at a time has, for ``ttl`` seconds unless renewed."""
+class Lease(redis_lease.Lease):
+    """The scheduler's lease (``cs:scheduler:lease``)."""
 
     def __init__(self, client: redis.Redis, holder: str, ttl: float = 30.0, key: str = LEASE_KEY) -> None:
-        self._redis = client
-        self.holder = holder
-        self._ttl_ms = int(ttl * 1000)
-        self._key = key
-
-    def hold(self) -> bool:
-        """Renew the lease if it is ours, else take it if it is free; True while we hold it."""
-        if self._redis.eval(_RENEW, 1, self._key, self.holder, self._ttl_ms):
-            return True
-        return bool(self._redis.set(self._key, self.holder, nx=True, px=self._ttl_ms))
-
-    def release(self) -> None:
-        """Give the lease up (only if it is still ours), so another instance takes over at once."""
-        self._redis.eval(_RELEASE, 1, self._key, self.holder)
+        super().__init__(client, holder, ttl, key)
 
 
 @dataclass
