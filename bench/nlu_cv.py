@@ -40,6 +40,7 @@ from bot.settings import Settings
 
 LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
 COMPLAINT = "complaint"
+OUT_OF_SCOPE = "out_of_scope"
 # The two neural components config.yml had until 2026-11-29, with their settings then.
 DIET_STEP = {"name": "DIETClassifier", "epochs": 80, "number_of_transformer_layers": 1, "transformer_size": 128,
              "entity_recognition": False, "constrain_similarities": True, "random_seed": 42}
@@ -115,15 +116,18 @@ def write_fold(data, train_examples: list, path: Path) -> Path:
 
 
 def score(truth: list[str], predicted: list[str | None]) -> dict[str, float]:
-    """Intent accuracy, complaint precision and recall, and the share sent to ``nlu_fallback``."""
+    """Intent accuracy, complaint precision and recall, the share sent to ``nlu_fallback``, and the
+    in-scope loss: of the examples not labelled ``out_of_scope``, the share sent to it or the fallback."""
     pairs = list(zip(truth, predicted, strict=False))
     hits = sum(1 for t, p in pairs if t == p)
     precision, recall, _support = precision_recall(pairs, COMPLAINT)
+    in_scope = [p for t, p in pairs if t != OUT_OF_SCOPE]
     return {
         "accuracy": hits / len(truth),
         "complaint P": precision,
         "complaint R": recall,
         "fallback": sum(1 for _, p in pairs if p == "nlu_fallback") / len(pairs),
+        "in-scope loss": sum(1 for p in in_scope if p in ("nlu_fallback", OUT_OF_SCOPE)) / len(in_scope) if in_scope else 0.0,
     }
 
 

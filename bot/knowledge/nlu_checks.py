@@ -6,7 +6,9 @@ the questions of the knowledge base, ``data/faq/*.yml``, where each entry is its
 
 * at least ``min_examples_per_language`` examples per intent in Chinese and in English
   (the language of an ``data/nlu`` example is detected, that of an FAQ question is its section);
-* no example under two intents: the model cannot learn both answers to the same words.
+* no example under two intents: the model cannot learn both answers to the same words;
+* no FAQ question names a company of the ``other_company`` lookup table
+  (``data/nlu/other_companies.yml``): the model holds back an FAQ answer to such a message.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from bot.datafiles.yaml_shapes import TEXT, WHOLE, Fields, ListOf
 from bot.knowledge.base import FAQ_INTENT
 from bot.knowledge.content_checks import Problem
 from bot.language import SUPPORTED_LANGUAGES, detect_language
+from bot.nlu.other_companies import CompanyNames
 from bot.settings import PROJECT_ROOT
 
 # [text](entity), [text]{"entity": …}: the text is what the user typed.
@@ -181,6 +184,19 @@ def check_duplicates(examples: Sequence[Example]) -> list[Problem]:
     return problems
 
 
+def check_other_companies(faq: Sequence[Example], companies: CompanyNames) -> list[Problem]:
+    """No FAQ question names another company: the bot would never give that answer to it."""
+    problems = []
+    for example in faq:
+        name = companies.find(example.text)
+        if name is not None:
+            problems.append(Problem(example.where, (
+                f"“{example.text}” ({example.intent}) names “{name}”, listed in data/nlu/other_companies.yml; "
+                "an FAQ answer is held back from messages naming a listed company, so take the name out of "
+                "the list (we speak for it) or out of the question")))
+    return problems
+
+
 def check_training_examples(
     nlu_dir: Path = PROJECT_ROOT / "data" / "nlu",
     faq_dir: Path = PROJECT_ROOT / "data" / "faq",
@@ -197,4 +213,7 @@ def check_training_examples(
         return [Problem(error.where, error.message)]
     # Where the examples are written comes first, so a short intent is shown where to add them.
     intents = [*nlu_intents, *faq_intents, *declared]
-    return check_example_counts(intents, [*nlu, *faq], rules) + check_duplicates([*nlu, *faq])
+    companies = CompanyNames.from_file(Path(nlu_dir) / "other_companies.yml") \
+        if (Path(nlu_dir) / "other_companies.yml").exists() else CompanyNames(())
+    return (check_example_counts(intents, [*nlu, *faq], rules) + check_duplicates([*nlu, *faq])
+            + check_other_companies(faq, companies))

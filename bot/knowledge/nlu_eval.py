@@ -212,14 +212,18 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(emotion_eval.report(emotions, errors=args.errors)))
     from bot.knowledge import oos_eval
 
-    out_of_scope = oos_eval.evaluate(model, results)
+    agent = oos_eval.load_agent(model)
+    out_of_scope = oos_eval.evaluate(model, results, agent=agent)
     print("\n".join(oos_eval.report(out_of_scope, errors=args.errors)))
+    blind = oos_eval.evaluate(model, results, files={"blind": oos_eval.BLIND}, agent=agent)
+    print("\n".join(oos_eval.report(blind, errors=args.errors, source=oos_eval.BLIND.name)))
     print(f"({time.monotonic() - started:.0f}s)")
     if args.json:
         measured: dict[str, object] = {k: asdict(v) for k, v in results.items()}
         measured["triage"] = asdict(triaged)
         measured["emotion"] = {k: asdict(v) for k, v in emotions.items()}
         measured["out_of_scope"] = {k: asdict(v) for k, v in out_of_scope.items()}
+        measured["out_of_scope_blind"] = {k: asdict(v) for k, v in blind.items()}
         args.json.write_text(json.dumps(measured, ensure_ascii=False, indent=2))
     return 0
 

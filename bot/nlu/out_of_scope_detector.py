@@ -6,13 +6,17 @@ whether the example is ``out_of_scope``. For a message it finds the most similar
 and the most similar out-of-scope one (cosine, one product with the stored matrix); when the
 in-scope one is below ``threshold``, or the out-of-scope one is closer by more than ``margin``,
 the intent becomes ``out_of_scope`` (utter_out_of_scope: the offer of a person) instead of a
-confident wrong answer. Both similarities go into the parse under ``out_of_scope_check``. How the
-settings were chosen, and what it costs: docs/nlu.md, section 5.
+confident wrong answer. An FAQ answer (a retrieval intent) to a message that names another company
+of the ``other_company`` lookup table (data/nlu/other_companies.yml: "微博密码忘了怎么办") becomes
+``out_of_scope`` too: our answer is about our own service, never theirs. What was found goes into
+the parse under ``out_of_scope_check``. How the settings were chosen, and what it costs:
+docs/nlu.md, section 5.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -25,6 +29,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.nlu.selectors.response_selector import (
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+)
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -36,11 +44,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.other_companies import CompanyNames
+
 logger = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
 PARSE_KEY = "out_of_scope_check"
-_VECTORS, _OUT_OF_SCOPE_MASK = "vectors.npy", "out_of_scope.npy"
+_VECTORS, _OUT_OF_SCOPE_MASK, _COMPANIES = "vectors.npy", "out_of_scope.npy", "other_companies.json"
 
 
 def nearest(in_scope: np.ndarray, out_of_scope: np.ndarray, vector: np.ndarray) -> tuple[float, float]:
@@ -53,6 +63,12 @@ def nearest(in_scope: np.ndarray, out_of_scope: np.ndarray, vector: np.ndarray) 
 def is_out_of_scope(best_in: float, best_out: float, threshold: float, margin: float | None) -> bool:
     """The rule: nothing in scope is close enough, or an out-of-scope example is clearly closer."""
     return best_in < threshold or (margin is not None and best_out - best_in > margin)
+
+
+def is_retrieval_answer(message: Message, intent: str | None) -> bool:
+    """Whether ``intent`` is a retrieval intent (an FAQ answer) of the message's response selection."""
+    selection = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+    return bool(intent) and intent in (selection.get(RESPONSE_SELECTOR_RETRIEVAL_INTENTS) or [])
 
 
 def out_of_scope_ranking(ranking: Sequence[dict[str, Any]], confidence: float) -> list[dict[str, Any]]:
@@ -100,12 +116,14 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         resource: Resource,
         vectors: np.ndarray | None = None,
         out_of_scope_mask: np.ndarray | None = None,
+        companies: CompanyNames | None = None,
     ) -> None:
         self.component_config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._in_scope = np.zeros((0, 0), np.float32)
         self._out_of_scope = np.zeros((0, 0), np.float32)
+        self._companies = companies or CompanyNames(())
         if vectors is not None and out_of_scope_mask is not None:
             self._in_scope = np.ascontiguousarray(vectors[~out_of_scope_mask])
             self._out_of_scope = np.ascontiguousarray(vectors[out_of_scope_mask])
@@ -132,7 +150,8 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         return vector / norm if norm else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Keep the sentence vector of every training example with an intent, and which are out of scope."""
+        """Keep the sentence vector of every training example with an intent, which are out of scope, and the company names."""
+        companies = CompanyNames.from_lookup_tables(training_data.lookup_tables)
         rows, mask = [], []
         for message in training_data.intent_examples:
             vector = self.sentence_vector(message)
@@ -146,6 +165,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         with self._model_storage.write_to(self._resource) as directory:
             np.save(directory / _VECTORS, vectors)
             np.save(directory / _OUT_OF_SCOPE_MASK, out_of_scope_mask)
+            (directory / _COMPANIES).write_text(json.dumps(list(companies.names), ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -160,14 +180,16 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         """Read the stored vectors back; a detector that does nothing if none were stored."""
         try:
             with model_storage.read_from(resource) as directory:
+                names = directory / _COMPANIES
+                companies = CompanyNames(json.loads(names.read_text(encoding="utf-8"))) if names.exists() else None
                 return cls(config, model_storage, resource,
-                           np.load(directory / _VECTORS), np.load(directory / _OUT_OF_SCOPE_MASK))
+                           np.load(directory / _VECTORS), np.load(directory / _OUT_OF_SCOPE_MASK), companies)
         except (ValueError, FileNotFoundError):
             logger.warning("OutOfScopeDetector: no trained vectors found; it will do nothing")
             return cls(config, model_storage, resource)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Record the nearest similarities; turn the intent into out_of_scope where the rule says so."""
+        """Record the nearest similarities and any company named; turn the intent into out_of_scope where a rule says so."""
         if not len(self._in_scope):
             return messages
         config = self.component_config
@@ -177,10 +199,12 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             if vector is None:
                 continue
             best_in, best_out = nearest(self._in_scope, self._out_of_scope, vector)
-            detected = is_out_of_scope(best_in, best_out, float(config["threshold"]), margin)
-            message.set(PARSE_KEY, {"nearest_in_scope": round(best_in, 4), "nearest_out_of_scope": round(best_out, 4),
-                                    "detected": detected}, add_to_output=True)
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            company = self._companies.find(message.get(TEXT) or "")
+            detected = (is_out_of_scope(best_in, best_out, float(config["threshold"]), margin)
+                        or (company is not None and is_retrieval_answer(message, intent)))
+            message.set(PARSE_KEY, {"nearest_in_scope": round(best_in, 4), "nearest_out_of_scope": round(best_out, 4),
+                                    "other_company": company, "detected": detected}, add_to_output=True)
             if not detected or intent in (OUT_OF_SCOPE, DEFAULT_NLU_FALLBACK_INTENT_NAME):
                 continue
             confidence = float(config["confidence"])

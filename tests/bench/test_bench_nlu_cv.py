@@ -61,8 +61,15 @@ def test_a_fold_file_keeps_faq_entries_responses_and_regexes(data, tmp_path):
 def test_scores_count_complaints_both_ways():
     truth = ["complaint", "complaint", "faq", "greet"]
     predicted = ["complaint", "faq", "complaint", "nlu_fallback"]
-    assert score(truth, predicted) == {"accuracy": 0.25, "complaint P": 0.5, "complaint R": 0.5, "fallback": 0.25}
+    assert score(truth, predicted) == {"accuracy": 0.25, "complaint P": 0.5, "complaint R": 0.5, "fallback": 0.25,
+                                       "in-scope loss": 0.25}
     assert score(["greet"], ["greet"])["complaint P"] == 0.0
+
+
+def test_the_in_scope_loss_counts_only_in_scope_examples_sent_away():
+    truth = ["out_of_scope", "out_of_scope", "faq", "greet", "faq"]
+    predicted = ["out_of_scope", "faq", "out_of_scope", "nlu_fallback", "faq"]
+    assert score(truth, predicted)["in-scope loss"] == 2 / 3
 
 
 def test_variants_change_only_the_classifiers():

@@ -177,3 +177,20 @@ def test_response_and_faq_problems_have_lines(tmp_path):
 
 def test_the_shipped_examples_pass():
     assert [str(p) for p in check_training_examples()] == []
+
+
+def test_an_faq_question_naming_a_listed_company_is_reported(project):
+    write(project / "nlu" / "other_companies.yml", """\
+        version: "3.1"
+        nlu:
+          - lookup: other_company
+            examples: |
+              - 微博
+              - gmail
+        """)
+    assert run(project) == []
+    faq = next((project / "faq").glob("*.yml"))
+    faq.write_text(faq.read_text(encoding="utf-8").replace("- how do I change my password",
+                                                           "- how do I change my gmail password"), encoding="utf-8")
+    [problem] = run(project)
+    assert "names “gmail”" in problem and faq.name in problem

@@ -106,3 +106,45 @@ def test_the_rule_and_the_ranking():
     assert [r["name"] for r in ranking] == ["out_of_scope", "faq", "greet"]
     assert [round(r["confidence"], 3) for r in ranking] == [0.9, 0.086, 0.014]
     assert out_of_scope_ranking([], 0.9) == [{"name": "out_of_scope", "confidence": 0.9}]
+
+
+COMPANIES = [{"name": "other_company", "elements": ["微博", "paypal"]}, {"name": "city", "elements": ["上海"]}]
+
+
+@pytest.fixture(scope="module")
+def trained_with_companies(tmp_path_factory, context, encoder):
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    resource = Resource("oos-companies")
+    examples = [m for intent, texts in EXAMPLES.items() for m in featurized(encoder, texts, intent)]
+    OutOfScopeDetector.create({}, storage, resource, context).train(TrainingData(examples, lookup_tables=COMPANIES))
+    return storage, resource
+
+
+def answered_from_the_faq(message):
+    message.set("response_selector", {"all_retrieval_intents": ["faq"], "faq": {"response": {}}})
+    return message
+
+
+@pytest.mark.parametrize("text", ["微博密码忘了怎么办", "how do I close my PayPal account"])
+def test_an_faq_answer_to_a_message_about_another_company_is_held_back(trained_with_companies, context, encoder, text):
+    detector = OutOfScopeDetector.load({"threshold": 0.0, "margin": None}, *trained_with_companies, context)
+    message = answered_from_the_faq(classified(encoder, text, "faq"))
+    detector.process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert message.get(PARSE_KEY)["other_company"].lower() in {"微博", "paypal"} and message.get(PARSE_KEY)["detected"]
+
+
+def test_other_intents_and_unlisted_names_are_left_alone(trained_with_companies, context, encoder):
+    detector = OutOfScopeDetector.load({"threshold": 0.0, "margin": None}, *trained_with_companies, context)
+    suggestion = answered_from_the_faq(classified(encoder, "建议支持paypal付款", "suggestion"))
+    city = answered_from_the_faq(classified(encoder, "上海能送货吗", "faq"))
+    detector.process([suggestion, city])
+    assert suggestion.get(INTENT)["name"] == "suggestion" and suggestion.get(PARSE_KEY)["other_company"] == "paypal"
+    assert city.get(INTENT)["name"] == "faq" and city.get(PARSE_KEY)["other_company"] is None
+
+
+def test_a_model_trained_without_the_table_holds_nothing_back(trained, context, encoder):
+    detector = OutOfScopeDetector.load({"threshold": 0.0, "margin": None}, *trained, context)
+    message = answered_from_the_faq(classified(encoder, "微博密码忘了怎么办", "faq"))
+    detector.process([message])
+    assert message.get(INTENT)["name"] == "faq" and message.get(PARSE_KEY)["other_company"] is None
