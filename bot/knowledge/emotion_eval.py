@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge.nlu_eval import precision_recall
 from bot.nlu.emotion_data import EmotionExample, load_file
@@ -65,14 +66,9 @@ def score(rows: Sequence[tuple[str, str, str, float]], min_score: float) -> Emot
     )
 
 
-def _predict(model: Path, examples: Sequence[EmotionExample]) -> list[tuple[str, str, str, float]]:
-    from rasa.core.agent import Agent
-
+def _predict(agent: Any, examples: Sequence[EmotionExample]) -> list[tuple[str, str, str, float]]:
     from bot.knowledge.batch_parse import parse_all
-    from bot.knowledge.nlu_eval import _quiet_rasa
 
-    _quiet_rasa()
-    agent = Agent.load(str(model))
     rows = []
     for example, parsed in zip(examples, parse_all(agent, [e.text for e in examples]), strict=True):
         reading = emotion_of(parsed)
@@ -80,11 +76,13 @@ def _predict(model: Path, examples: Sequence[EmotionExample]) -> list[tuple[str,
     return rows
 
 
-def evaluate(model: Path, files: dict[str, Path] = HELD_OUT) -> dict[str, EmotionScore]:
-    """Score ``model`` on each language's file, and on all of them pooled (``all``)."""
+def evaluate(model: Path, files: dict[str, Path] = HELD_OUT, agent: Any = None) -> dict[str, EmotionScore]:
+    """Score ``model`` (or an already loaded ``agent`` of it) on each language's file, and on all of them pooled (``all``)."""
+    from bot.knowledge.nlu_eval import load_agent
+
     min_score = EscalationRules.load().anger_min_score
     by_language = {language: load_file(path) for language, path in files.items()}
-    rows = _predict(model, [e for examples in by_language.values() for e in examples])
+    rows = _predict(agent if agent is not None else load_agent(model), [e for examples in by_language.values() for e in examples])
     results, start = {}, 0
     for language, examples in by_language.items():
         results[language] = score(rows[start:start + len(examples)], min_score)

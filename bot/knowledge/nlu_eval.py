@@ -144,12 +144,12 @@ def _quiet_rasa() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-async def _predict(model: Path, examples: list[tuple[str, str, str | None]]) -> list[tuple]:
+def load_agent(model: Path) -> Any:
+    """A Rasa agent of ``model``, loaded quietly once for every set ``make test-nlu`` scores."""
     from rasa.core.agent import Agent
 
     _quiet_rasa()
-
-    return await predict(Agent.load(str(model)), examples)
+    return Agent.load(str(model))
 
 
 async def predict(agent: Any, examples: list[tuple[str, str, str | None]]) -> list[tuple]:
@@ -164,11 +164,12 @@ async def predict(agent: Any, examples: list[tuple[str, str, str | None]]) -> li
     return rows
 
 
-def evaluate(model: Path, test_files: dict[str, Path] = TEST_FILES) -> dict[str, LanguageScore]:
-    """Score ``model`` on each language's test file."""
+def evaluate(model: Path, test_files: dict[str, Path] = TEST_FILES, agent: Any = None) -> dict[str, LanguageScore]:
+    """Score ``model`` (or an already loaded ``agent`` of it) on each language's test file."""
+    agent = agent if agent is not None else load_agent(model)
     results = {}
     for language, path in test_files.items():
-        rows = asyncio.run(_predict(model, load_examples(path)))
+        rows = asyncio.run(predict(agent, load_examples(path)))
         results[language] = score(rows)
     return results
 
@@ -184,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
 
     model = ensure_model(Settings.from_env())
     started = time.monotonic()
-    results = evaluate(model)
+    agent = load_agent(model)
+    results = evaluate(model, agent=agent)
     for language, result in results.items():
         print(
             f"{language}: {result.examples} examples  intent accuracy {result.intent_accuracy:.3f}  "
@@ -204,15 +206,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"      {text!r}: expected {expected}, got {got}")
     from bot.knowledge import triage_eval
 
-    triaged = triage_eval.evaluate(model)
+    triaged = triage_eval.evaluate(model, agent=agent)
     print("\n".join(triage_eval.report(triaged, errors=args.errors)))
     from bot.knowledge import emotion_eval
 
-    emotions = emotion_eval.evaluate(model)
+    emotions = emotion_eval.evaluate(model, agent=agent)
     print("\n".join(emotion_eval.report(emotions, errors=args.errors)))
     from bot.knowledge import oos_eval
 
-    agent = oos_eval.load_agent(model)
     out_of_scope = oos_eval.evaluate(model, results, agent=agent)
     print("\n".join(oos_eval.report(out_of_scope, errors=args.errors)))
     blind = oos_eval.evaluate(model, results, files={"blind": oos_eval.BLIND}, agent=agent)

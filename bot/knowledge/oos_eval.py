@@ -96,16 +96,6 @@ def predict(agent: Any, messages: Sequence[str]) -> list[tuple[str, str, str | N
     return rows
 
 
-def load_agent(model: Path) -> Any:
-    """A Rasa agent of ``model``, quietly, to score several sets with one load."""
-    from rasa.core.agent import Agent
-
-    from bot.knowledge.nlu_eval import _quiet_rasa
-
-    _quiet_rasa()
-    return Agent.load(str(model))
-
-
 def evaluate(model: Path, in_scope: dict[str, LanguageScore] | None = None,
              files: dict[str, Path] | None = None, agent: Any = None) -> dict[str, OutOfScopeScore]:
     """Score ``model`` (or an already loaded ``agent`` of it) on each language's out-of-scope messages,
@@ -115,6 +105,8 @@ def evaluate(model: Path, in_scope: dict[str, LanguageScore] | None = None,
         for language, texts in load_messages(path).items():
             by_language.setdefault(language, []).extend(texts)
     if agent is None:
+        from bot.knowledge.nlu_eval import load_agent
+
         agent = load_agent(model)
     rows = predict(agent, [text for texts in by_language.values() for text in texts])
     results, start = {}, 0

@@ -185,13 +185,13 @@ def outcomes(cases: Sequence[Case], parses: Sequence[Mapping[str, Any]]) -> list
     return [(case, outcome(rules, anger, case, [next(parsed) for _ in case.turns])) for case in cases]
 
 
-def evaluate(model: Path, path: Path = TRIAGE_SET) -> TriageScore:
-    """Load ``model`` and score triage on the set at ``path``."""
+def evaluate(model: Path, path: Path = TRIAGE_SET, agent: Any = None) -> TriageScore:
+    """Score triage on the set at ``path`` with ``model`` (or an already loaded ``agent`` of it)."""
     import asyncio
 
-    from rasa.core.agent import Agent
+    from bot.knowledge.nlu_eval import load_agent
 
-    agent = Agent.load(str(model))
+    agent = agent if agent is not None else load_agent(model)
     return score(asyncio.run(predict(agent, load_cases(path))))
 
 
