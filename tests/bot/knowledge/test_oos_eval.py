@@ -72,8 +72,11 @@ def test_the_trained_model_sends_out_of_scope_messages_to_a_person():
     in_scope = nlu_eval.evaluate(model)
     results = oos_eval.evaluate(model, in_scope)
     assert set(results) == {"zh", "en"}
-    # Measured 2026-11-29 (docs/nlu.md, section 5): recall, FAQ answers, in-scope messages lost.
-    measured = {"zh": (0.90, 14, 6), "en": (0.91, 8, 4)}
+    # Measured 2026-11-29 (docs/nlu.md, section 5): recall, FAQ answers, in-scope messages lost. The
+    # English training questions added that evening traded held-out recall (0.913 -> 0.887, FAQ
+    # answers 8 -> 11) for the in-scope loss (4 -> 0 of 150), the blind set unchanged: a trade
+    # taken on purpose and written down there, so the English floors moved with it.
+    measured = {"zh": (0.90, 12, 5), "en": (0.88, 11, 0)}
     for language, result in results.items():
         assert result.in_scope_messages == sum(1 for _, intent, _ in nlu_eval.load_examples(nlu_eval.TEST_FILES[language])
                                                if intent != "out_of_scope")
