@@ -221,7 +221,11 @@ def test_a_killed_part_comes_back_by_itself_and_no_request_gets_a_500(launched, 
         print(f"\nfault {part}: back after {back_at - killed_at:.1f}s, bot answering {again} later; "
               f"requests from the kill on: {dict(during)}")
     assert during["500"] == 0 and during["no answer"] == 0 and during["empty"] == 0, during
-    # Only the killed Rasa server drops connections, at most the one request each user had in flight.
-    assert during["reset"] <= (load.users if part == "Rasa server" else 0), during
+    # Only the killed Rasa server drops connections, and only as it dies: the request each user had in
+    # flight, and a retry that reached the listening socket's queue in the same instant (seen in runs:
+    # five resets for four users, all within 0.03 s of the kill). None once it is gone or back.
+    resets = [at - killed_at for at, outcome in load.outcomes if outcome == "reset" and at >= killed_at]
+    assert len(resets) <= (2 * load.users if part == "Rasa server" else 0), during
+    assert all(after < 1.0 for after in resets), resets
     assert answered_again is not None and answered_again - back_at < 10, (during, answered_again)
     assert launched.process.poll() is None  # the launcher carried on
