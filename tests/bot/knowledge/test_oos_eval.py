@@ -75,8 +75,10 @@ def test_the_trained_model_sends_out_of_scope_messages_to_a_person():
     # Measured 2026-11-29 (docs/nlu.md, section 5): recall, FAQ answers, in-scope messages lost. The
     # English training questions added that evening traded held-out recall (0.913 -> 0.887, FAQ
     # answers 8 -> 11) for the in-scope loss (4 -> 0 of 150), the blind set unchanged: a trade
-    # taken on purpose and written down there, so the English floors moved with it.
-    measured = {"zh": (0.90, 12, 5), "en": (0.88, 11, 0)}
+    # taken on purpose and written down there, so the English floors moved with it. The calm
+    # complaints added next, chosen on the triage development set (category 0.833 -> 0.917), cost
+    # one Chinese FAQ answer here (12 -> 13), written down there too.
+    measured = {"zh": (0.90, 13, 5), "en": (0.88, 11, 0)}
     for language, result in results.items():
         assert result.in_scope_messages == sum(1 for _, intent, _ in nlu_eval.load_examples(nlu_eval.TEST_FILES[language])
                                                if intent != "out_of_scope")

@@ -22,6 +22,7 @@ def rules():
         ("faq", "没买东西,银行卡里却少了80块", "fault", "high"),
         ("complaint", "there's a 40 dollar charge on my card but I never ordered anything", "fault", "high"),
         ("faq", "还没买东西,想先问问怎么付款", "inquiry", "normal"),
+        ("faq", "someone got into my account and changed my email", "fault", "high"),
         ("check_refund_status", "申请退款一周了还没到账", "complaint", "normal"),
         ("check_order_status", "说好48小时发货,现在还没发", "complaint", "normal"),
         ("check_order_status", "还没发货吗?", "inquiry", "normal"),
