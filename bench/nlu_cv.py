@@ -34,13 +34,14 @@ from bench.nlu.run import intent_name, parse_texts
 from bench.output import write_json
 from bot.knowledge.base import FAQ_INTENT, selected_entry
 from bot.knowledge.nlu_eval import precision_recall
+from bot.knowledge.oos_eval import OUT_OF_SCOPE_INTENTS
 from bot.knowledge.training import rasa_environment, write_derived_data
 from bot.nlu.linear_intent_classifier import blend_rankings
+from bot.nlu.out_of_scope_detector import OUT_OF_SCOPE
 from bot.settings import Settings
 
 LINEAR = "bot.nlu.linear_intent_classifier.LinearIntentClassifier"
 COMPLAINT = "complaint"
-OUT_OF_SCOPE = "out_of_scope"
 # The two neural components config.yml had until 2026-11-29, with their settings then.
 DIET_STEP = {"name": "DIETClassifier", "epochs": 80, "number_of_transformer_layers": 1, "transformer_size": 128,
              "entity_recognition": False, "constrain_similarities": True, "random_seed": 42}
@@ -127,7 +128,7 @@ def score(truth: list[str], predicted: list[str | None]) -> dict[str, float]:
         "complaint P": precision,
         "complaint R": recall,
         "fallback": sum(1 for _, p in pairs if p == "nlu_fallback") / len(pairs),
-        "in-scope loss": sum(1 for p in in_scope if p in ("nlu_fallback", OUT_OF_SCOPE)) / len(in_scope) if in_scope else 0.0,
+        "in-scope loss": sum(1 for p in in_scope if p in OUT_OF_SCOPE_INTENTS) / len(in_scope) if in_scope else 0.0,
     }
 
 

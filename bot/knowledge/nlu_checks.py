@@ -191,7 +191,7 @@ def check_other_companies(faq: Sequence[Example], companies: CompanyNames) -> li
         name = companies.find(example.text)
         if name is not None:
             problems.append(Problem(example.where, (
-                f"“{example.text}” ({example.intent}) names “{name}”, listed in data/nlu/other_companies.yml; "
+                f"“{example.text}” ({example.intent}) names “{name}”, listed in the other_company lookup table (data/nlu/other_companies.yml); "
                 "an FAQ answer is held back from messages naming a listed company, so take the name out of "
                 "the list (we speak for it) or out of the question")))
     return problems
@@ -213,7 +213,6 @@ def check_training_examples(
         return [Problem(error.where, error.message)]
     # Where the examples are written comes first, so a short intent is shown where to add them.
     intents = [*nlu_intents, *faq_intents, *declared]
-    companies = CompanyNames.from_file(Path(nlu_dir) / "other_companies.yml") \
-        if (Path(nlu_dir) / "other_companies.yml").exists() else CompanyNames(())
+    companies = CompanyNames.from_files(sorted(Path(nlu_dir).rglob("*.yml")))
     return (check_example_counts(intents, [*nlu, *faq], rules) + check_duplicates([*nlu, *faq])
             + check_other_companies(faq, companies))

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 LOOKUP_TABLE = "other_company"
 _WORD_CHARACTER = re.compile(r"[0-9A-Za-z]")
 
@@ -52,12 +50,8 @@ class CompanyNames:
         return cls(names)
 
     @classmethod
-    def from_file(cls, path: Path) -> CompanyNames:
-        """The names of the ``other_company`` table of one NLU file (for the editors' checks)."""
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        names: list[str] = []
-        for item in raw.get("nlu") or []:
-            if isinstance(item, dict) and item.get("lookup") == LOOKUP_TABLE:
-                names += [line.strip()[2:].strip() for line in str(item.get("examples") or "").splitlines()
-                          if line.strip().startswith("- ")]
-        return cls(names)
+    def from_files(cls, paths: Iterable[Path]) -> CompanyNames:
+        """The names of the ``other_company`` table in NLU files, read by Rasa's own reader as training reads them."""
+        from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+        return cls.from_lookup_tables([table for path in paths for table in RasaYAMLReader().read(str(path)).lookup_tables])

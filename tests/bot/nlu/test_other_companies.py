@@ -30,11 +30,11 @@ def test_the_lookup_table_is_read_from_rasa_tables_and_from_the_file(tmp_path):
     path = tmp_path / "companies.yml"
     path.write_text('version: "3.1"\nnlu:\n  - lookup: other_company\n    examples: |\n      - 微博\n      - ebay\n'
                     "  - intent: greet\n    examples: |\n      - hi\n", encoding="utf-8")
-    assert CompanyNames.from_file(path).names == ("微博", "ebay")
+    assert CompanyNames.from_files([path]).names == ("微博", "ebay")
 
 
 def test_the_shipped_table_leaves_out_what_we_speak_for():
-    names = CompanyNames.from_file(PROJECT_ROOT / "data" / "nlu" / "other_companies.yml")
+    names = CompanyNames.from_files([PROJECT_ROOT / "data" / "nlu" / "other_companies.yml"])
     assert len(names.names) > 100
     for ours in ["微信支付怎么用", "能用支付宝吗", "银联卡可以吗", "花呗分期", "how do I pay with WeChat", "telegram bot"]:
         assert names.find(ours) is None, ours
